@@ -1,0 +1,292 @@
+# Shared helpers for regen's PowerShell tasks (dot-sourced; delivered beside the task as
+# regen/files/common.ps1). Written for Windows PowerShell 2.0: no ConvertTo-Json, no
+# Get-FileHash, no [ordered], no classes.
+#
+# Output contract: one JSON object on stdout. Failure: {"_error": {"kind", "msg", "details"}}
+# and exit code 1. Non-ASCII is written as \uXXXX so the output survives any code page.
+
+function ConvertTo-RegenJsonString([string]$Text) {
+  $sb = New-Object System.Text.StringBuilder
+  [void]$sb.Append('"')
+  foreach ($c in $Text.ToCharArray()) {
+    $n = [int]$c
+    if ($n -eq 34) { [void]$sb.Append('\"') }
+    elseif ($n -eq 92) { [void]$sb.Append('\\') }
+    elseif ($n -eq 10) { [void]$sb.Append('\n') }
+    elseif ($n -eq 13) { [void]$sb.Append('\r') }
+    elseif ($n -eq 9) { [void]$sb.Append('\t') }
+    elseif ($n -lt 32 -or $n -gt 126) { [void]$sb.Append('\u').Append($n.ToString('x4')) }
+    else { [void]$sb.Append($c) }
+  }
+  [void]$sb.Append('"')
+  $sb.ToString()
+}
+
+function ConvertTo-RegenJson($Value, [int]$Depth = 5) {
+  if ($null -eq $Value) { return 'null' }
+  if ($Value -is [System.Management.Automation.SwitchParameter]) { $Value = $Value.IsPresent }
+  if ($Value -is [bool]) { if ($Value) { return 'true' } else { return 'false' } }
+  $inv = [Globalization.CultureInfo]::InvariantCulture
+  if ($Value -is [datetime]) { return ConvertTo-RegenJsonString ($Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)) }
+  if ($Value -is [string] -or $Value -is [char] -or $Value -is [enum]) { return ConvertTo-RegenJsonString ([string]$Value) }
+  if ($Value -is [ValueType]) {
+    $code = [Type]::GetTypeCode($Value.GetType()).ToString()
+    if ('SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64' -contains $code) { return $Value.ToString($inv) }
+    if ($code -eq 'Decimal') { return $Value.ToString($inv) }
+    if ($code -eq 'Double' -or $code -eq 'Single') {
+      if ([double]::IsNaN($Value) -or [double]::IsInfinity($Value)) { return 'null' }
+      return ([double]$Value).ToString('R', $inv)
+    }
+    return ConvertTo-RegenJsonString ([string]$Value)
+  }
+  if ($Depth -le 0) { return ConvertTo-RegenJsonString ([string]$Value) }
+  $parts = New-Object System.Collections.ArrayList
+  if ($Value -is [Collections.IDictionary]) {
+    $keys = @($Value.Keys)
+    if ($Value -is [Collections.Hashtable]) { $keys = @($keys | Sort-Object) }
+    foreach ($k in $keys) {
+      [void]$parts.Add((ConvertTo-RegenJsonString ([string]$k)) + ':' + (ConvertTo-RegenJson $Value[$k] ($Depth - 1)))
+    }
+    return '{' + ($parts -join ',') + '}'
+  }
+  if ($Value -is [Collections.IEnumerable]) {
+    foreach ($item in $Value) { [void]$parts.Add((ConvertTo-RegenJson $item ($Depth - 1))) }
+    return '[' + ($parts -join ',') + ']'
+  }
+  if ($Value -is [Management.Automation.PSCustomObject]) {
+    foreach ($p in $Value.PSObject.Properties) {
+      [void]$parts.Add((ConvertTo-RegenJsonString $p.Name) + ':' + (ConvertTo-RegenJson $p.Value ($Depth - 1)))
+    }
+    return '{' + ($parts -join ',') + '}'
+  }
+  ConvertTo-RegenJsonString ([string]$Value)
+}
+
+# Writes the task's result and ends the task with exit code 0.
+function Write-RegenResult($Result) {
+  [Console]::Out.WriteLine((ConvertTo-RegenJson $Result))
+  [Console]::Out.Flush()
+  exit 0
+}
+
+# Writes {"_error": ...} and ends the task with exit code 1.
+function Exit-RegenError([string]$Kind, [string]$Message, $Details = @{}) {
+  $err = @{ '_error' = @{ 'kind' = $Kind; 'msg' = $Message; 'details' = $Details } }
+  [Console]::Out.WriteLine((ConvertTo-RegenJson $err))
+  [Console]::Out.Flush()
+  exit 1
+}
+
+function Test-RegenElevated {
+  $id = [Security.Principal.WindowsIdentity]::GetCurrent()
+  (New-Object Security.Principal.WindowsPrincipal $id).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+}
+
+function Assert-RegenElevated([string]$Task) {
+  if (-not (Test-RegenElevated)) {
+    $user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+    Exit-RegenError 'regen/not-elevated' "task $Task must run as an elevated administrator, but runs as $user without the Administrators role; connect with an administrator account (over WinRM, a local administrator needs LocalAccountTokenFilterPolicy=1)" @{ 'user' = $user; 'task' = $Task }
+  }
+}
+
+function Get-RegenProgramData {
+  $pd = $env:ProgramData
+  if (-not $pd) { $pd = [Environment]::GetFolderPath('CommonApplicationData') }
+  $pd
+}
+
+# PE 3.7 Windows defaults; every one can be overridden by a task parameter.
+function Get-RegenDefaults {
+  $base = Join-Path (Get-RegenProgramData) 'PuppetLabs'
+  @{
+    'allowed_roots' = @($base)
+    'confdir' = Join-Path $base 'puppet\etc'
+    'ssldir' = Join-Path $base 'puppet\etc\ssl'
+    'client_datadir' = Join-Path $base 'puppet\var\client_data'
+    'backup_root' = Join-Path $base 'regen\backups'
+  }
+}
+
+function Get-RegenAllowedRoots([string[]]$Roots) {
+  if ($Roots -and $Roots.Count -gt 0) { return ,@($Roots) }
+  ,@((Get-RegenDefaults)['allowed_roots'])
+}
+
+# Absolute drive path, no '.'/'..' segments, no device or stream syntax; returns it normalised.
+function Get-RegenNormalPath([string]$Path, [string]$What) {
+  if ([string]::IsNullOrEmpty($Path) -or $Path.Trim().Length -eq 0) {
+    Exit-RegenError 'regen/unsafe-path' "$What is empty" @{ 'path' = $Path }
+  }
+  $p = $Path.Replace('/', '\')
+  if ($p -notmatch '^[A-Za-z]:\\') {
+    Exit-RegenError 'regen/unsafe-path' "$What '$Path' is not an absolute path with a drive letter (relative, UNC and device paths are refused)" @{ 'path' = $Path }
+  }
+  $rest = $p.Substring(3)
+  if ($rest -match '[\x00-\x1f<>:"|?*]') {
+    Exit-RegenError 'regen/unsafe-path' "$What '$Path' contains a character that is not allowed in a Windows path" @{ 'path' = $Path }
+  }
+  $parts = @($rest.Split('\') | Where-Object { $_ -ne '' })
+  foreach ($part in $parts) {
+    if ($part -eq '.' -or $part -eq '..' -or $part.EndsWith('.') -or $part.EndsWith(' ')) {
+      Exit-RegenError 'regen/unsafe-path' "$What '$Path' has a '.', '..' or trailing-dot segment" @{ 'path' = $Path; 'segment' = $part }
+    }
+  }
+  if ($parts.Count -eq 0) {
+    Exit-RegenError 'regen/unsafe-path' "$What '$Path' is a drive root" @{ 'path' = $Path }
+  }
+  $p.Substring(0, 1).ToUpperInvariant() + ':\' + ($parts -join '\')
+}
+
+function Test-RegenReparsePoint([string]$Path) {
+  if (-not (Test-Path -LiteralPath $Path)) { return $false }
+  $attr = [IO.File]::GetAttributes($Path)
+  ($attr -band [IO.FileAttributes]::ReparsePoint) -ne 0
+}
+
+# A path a task may change: strictly inside one of the allowed roots, and no link on the way
+# there from the root (a junction could otherwise send a delete anywhere on the disk).
+function Assert-RegenPath([string]$Path, [string[]]$AllowedRoots, [string]$What = 'path') {
+  $full = Get-RegenNormalPath $Path $What
+  $roots = Get-RegenAllowedRoots $AllowedRoots
+  foreach ($r in $roots) {
+    $root = Get-RegenNormalPath $r 'allowed root'
+    if ($full.StartsWith($root + '\', [StringComparison]::OrdinalIgnoreCase)) {
+      $walk = $root
+      foreach ($part in $full.Substring($root.Length + 1).Split('\')) {
+        $walk = $walk + '\' + $part
+        if (Test-RegenReparsePoint $walk) {
+          Exit-RegenError 'regen/unsafe-path' "$What '$Path' is or lies under a link ($walk); refusing to follow it" @{ 'path' = $Path; 'link' = $walk }
+        }
+      }
+      return $full
+    }
+  }
+  Exit-RegenError 'regen/unsafe-path' "$What '$Path' is outside the allowed roots ($($roots -join ', ')); pass allowed_roots to widen them" @{ 'path' = $Path; 'allowed_roots' = $roots }
+}
+
+function Assert-RegenName([string]$Value, [string]$What) {
+  $patterns = @{ 'certname' = '^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$'; 'service' = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' }
+  if ($Value -cnotmatch $patterns[$What]) {
+    Exit-RegenError 'regen/invalid-parameter' "$What '$Value' does not match $($patterns[$What])" @{ $What = $Value }
+  }
+}
+
+# Runs a native program; stdout and stderr are kept apart; never throws on a non-zero exit.
+function Invoke-RegenNative([string]$FilePath, [string[]]$Arguments) {
+  $ErrorActionPreference = 'Continue'
+  $out = New-Object System.Collections.ArrayList
+  $err = New-Object System.Collections.ArrayList
+  $global:LASTEXITCODE = 0
+  & $FilePath @Arguments 2>&1 | ForEach-Object {
+    if ($_ -is [Management.Automation.ErrorRecord]) { [void]$err.Add([string]$_) } else { [void]$out.Add([string]$_) }
+  }
+  @{ 'exit_code' = $LASTEXITCODE; 'stdout' = ($out -join "`n"); 'stderr' = ($err -join "`n") }
+}
+
+# puppet.bat from the installer's registry keys (64- and 32-bit views), else from PATH.
+function Find-RegenPuppet {
+  $keys = 'HKLM:\SOFTWARE\Puppet Labs\Puppet', 'HKLM:\SOFTWARE\Wow6432Node\Puppet Labs\Puppet'
+  foreach ($key in $keys) {
+    if (-not (Test-Path -LiteralPath $key)) { continue }
+    $item = Get-ItemProperty -LiteralPath $key
+    foreach ($name in 'RememberedInstallDir64', 'RememberedInstallDir') {
+      $dir = $item.$name
+      if ($dir) {
+        $bat = Join-Path $dir 'bin\puppet.bat'
+        if (Test-Path -LiteralPath $bat) { return $bat }
+      }
+    }
+  }
+  $cmd = Get-Command 'puppet.bat' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+  if ($cmd) { return $cmd.Path }
+  Exit-RegenError 'regen/puppet-not-found' 'puppet.bat was found neither from the registry (HKLM\SOFTWARE\Puppet Labs\Puppet RememberedInstallDir/RememberedInstallDir64) nor on PATH; is the Puppet Enterprise agent installed?' @{}
+}
+
+# `puppet config print a b c --section agent` prints "a = value" lines.
+function Get-RegenPuppetConfig([string]$Puppet, [string[]]$Names) {
+  $run = Invoke-RegenNative $Puppet (@('config', 'print') + $Names + @('--section', 'agent'))
+  if ($run['exit_code'] -ne 0) {
+    Exit-RegenError 'regen/puppet-config' "puppet config print failed with exit code $($run['exit_code'])" @{ 'stderr' = $run['stderr']; 'stdout' = $run['stdout'] }
+  }
+  $config = @{}
+  foreach ($line in $run['stdout'].Split("`n")) {
+    if ($line -match '^\s*([a-z_]+)\s*=\s*(.*?)\s*$') { $config[$Matches[1]] = $Matches[2] }
+  }
+  if ($Names.Count -eq 1 -and -not $config.ContainsKey($Names[0])) { $config[$Names[0]] = $run['stdout'].Trim() }
+  $config
+}
+
+function Get-RegenSha256([string]$Path) {
+  try { $sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider } catch { $sha = [Security.Cryptography.SHA256]::Create() }
+  $stream = [IO.File]::OpenRead($Path)
+  try { $bytes = $sha.ComputeHash($stream) } finally { $stream.Close() }
+  ([BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
+}
+
+function Format-RegenTime([datetime]$Time) {
+  $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+}
+
+# The first certificate of a PEM file, or $null when the file holds none.
+function Read-RegenPemCertificate([string]$Path) {
+  $text = [IO.File]::ReadAllText($Path)
+  $m = [regex]::Match($text, '-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----')
+  if (-not $m.Success) { return $null }
+  $der = [Convert]::FromBase64String(($m.Groups[1].Value -replace '\s', ''))
+  New-Object Security.Cryptography.X509Certificates.X509Certificate2 (, $der)
+}
+
+# DER length at $Index: returns @(length, index of the first content byte).
+function Read-RegenDerLength([byte[]]$Data, [int]$Index) {
+  $b = [int]$Data[$Index]
+  if ($b -lt 128) { return @($b, ($Index + 1)) }
+  $count = $b -band 127
+  $len = 0
+  for ($i = 1; $i -le $count; $i++) { $len = ($len * 256) + [int]$Data[$Index + $i] }
+  @($len, ($Index + 1 + $count))
+}
+
+# Subject alternative names as "DNS:name" / "IP:address", read from the extension's DER bytes
+# (the .NET Format() text is localised, so it is not parsed).
+function Get-RegenCertSans($Cert) {
+  $sans = New-Object System.Collections.ArrayList
+  foreach ($ext in $Cert.Extensions) {
+    if ($ext.Oid.Value -ne '2.5.29.17') { continue }
+    $d = $ext.RawData
+    if ($d[0] -ne 0x30) { continue }
+    $seq = Read-RegenDerLength $d 1
+    $i = $seq[1]
+    $end = $i + $seq[0]
+    while ($i -lt $end) {
+      $tag = [int]$d[$i]
+      $item = Read-RegenDerLength $d ($i + 1)
+      $bytes = New-Object byte[] $item[0]
+      [Array]::Copy($d, $item[1], $bytes, 0, $item[0])
+      if ($tag -eq 0x82) { [void]$sans.Add('DNS:' + [Text.Encoding]::ASCII.GetString($bytes)) }
+      elseif ($tag -eq 0x87) { [void]$sans.Add('IP:' + (New-Object Net.IPAddress (, $bytes)).ToString()) }
+      $i = $item[1] + $item[0]
+    }
+  }
+  , $sans.ToArray()
+}
+
+# What regen reports about one certificate file.
+function Get-RegenCertSummary([string]$Path) {
+  if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return @{ 'path' = $Path; 'present' = $false } }
+  $cert = Read-RegenPemCertificate $Path
+  if ($null -eq $cert) { return @{ 'path' = $Path; 'present' = $true; 'valid_pem' = $false } }
+  $sha256 = [Security.Cryptography.SHA256]::Create().ComputeHash($cert.RawData)
+  @{
+    'path' = $Path
+    'present' = $true
+    'valid_pem' = $true
+    'subject' = $cert.Subject
+    'issuer' = $cert.Issuer
+    'serial' = $cert.SerialNumber
+    'not_before' = Format-RegenTime $cert.NotBefore
+    'not_after' = Format-RegenTime $cert.NotAfter
+    'sans' = (Get-RegenCertSans $cert)
+    'fingerprint_sha1' = $cert.Thumbprint
+    'fingerprint_sha256' = ([BitConverter]::ToString($sha256) -replace '-', ':')
+  }
+}
