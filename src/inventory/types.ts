@@ -53,8 +53,10 @@ export interface Target {
   config: TargetConfig;
   vars: Record<string, unknown>;
   facts: Record<string, unknown>;
-  /** Names of every group the target belongs to, outermost first. */
+  /** Names of every group the target belongs to, outermost first (`all` first). */
   groups: string[];
+  /** Top-level vars whose value came from a `_plugin` (secrets): shown as '[redacted]'. */
+  secretVars?: string[];
 }
 
 /** Config keys whose values are secrets: redacted wherever config is shown or logged. */

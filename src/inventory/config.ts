@@ -1,0 +1,172 @@
+// The `config:` section: which keys each transport accepts and what values they take.
+// Literal values are checked when the inventory loads; values from plugins when they are resolved.
+import type { Node } from 'yaml';
+import { SECRET_CONFIG_KEYS, type TargetConfig } from './types.js';
+import { show } from './errors.js';
+import { PluginRef } from './plugins.js';
+import { join, type Reader } from './yamlread.js';
+
+/** Config as written: nested plain maps whose leaves may still be plugin references. */
+export type RawConfig = Record<string, unknown>;
+
+export interface Field {
+  expect: string;
+  check: (v: unknown) => boolean;
+  /** Values from env_var/prompt are strings: parse them as this kind before checking. */
+  parse?: 'int' | 'bool';
+}
+
+const text: Field = { expect: 'a non-empty string', check: (v) => typeof v === 'string' && v !== '' };
+const secret: Field = { expect: 'a string', check: (v) => typeof v === 'string' };
+const absPath: Field = {
+  expect: "an absolute path (starting with '/')",
+  check: (v) => typeof v === 'string' && v.startsWith('/'),
+};
+const bool: Field = { expect: 'true or false', check: (v) => typeof v === 'boolean', parse: 'bool' };
+const int = (min: number, max: number, unit = ''): Field => ({
+  expect: `an integer ${min}-${max}${unit}`,
+  check: (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
+  parse: 'int',
+});
+const port = int(1, 65535);
+const seconds = int(1, 3600, ' (seconds)');
+
+export const TRANSPORTS = ['ssh', 'winrm', 'local'] as const;
+
+export const FIELDS: Record<(typeof TRANSPORTS)[number], Record<string, Field>> = {
+  ssh: {
+    user: text,
+    port,
+    password: secret,
+    'private-key': { expect: 'a key file path or { key-data: ... }', check: (v) => typeof v === 'string' && v !== '' },
+    'host-key-check': {
+      expect: "true, false or 'accept-new'",
+      check: (v) => typeof v === 'boolean' || v === 'accept-new',
+      parse: 'bool',
+    },
+    'known-hosts': text,
+    'run-as': text,
+    'sudo-password': secret,
+    'connect-timeout': seconds,
+    'max-channels': int(1, 64),
+    tmpdir: absPath,
+  },
+  winrm: {
+    user: text,
+    password: secret,
+    port,
+    ssl: bool,
+    'ssl-verify': bool,
+    cacert: text,
+    'connect-timeout': seconds,
+    auth: { expect: "'basic' or 'ntlm'", check: (v) => v === 'basic' || v === 'ntlm' },
+  },
+  local: { 'run-as': text, 'sudo-password': secret, tmpdir: absPath },
+};
+
+export function isSecretKey(key: string): boolean {
+  return (SECRET_CONFIG_KEYS as readonly string[]).includes(key);
+}
+
+/** Describes a bad value without ever echoing a secret. */
+export function gotValue(key: string, value: unknown): string {
+  if (isSecretKey(key)) return typeof value === 'string' ? 'an unusable string' : `a ${typeof value}`;
+  return show(value);
+}
+
+/** Checks a value; strings from plugins are parsed first. Returns the usable value or an error. */
+export function checkValue(
+  field: Field,
+  key: string,
+  value: unknown,
+  fromPlugin: boolean,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  let v = value;
+  if (fromPlugin && typeof v === 'string') {
+    if (field.parse === 'int' && /^\d+$/.test(v)) v = Number(v);
+    if (field.parse === 'bool' && (v === 'true' || v === 'false')) v = v === 'true';
+  }
+  if (field.check(v)) return { ok: true, value: v };
+  return { ok: false, message: `expected ${field.expect}, got ${gotValue(key, value)}` };
+}
+
+/** Reads and checks a `config:` map. Bad entries are reported and left out. */
+export function readConfig(r: Reader, node: Node | null, path: string): RawConfig {
+  const out: RawConfig = {};
+  if (r.isNull(node)) return out;
+  if (r.plugin(node, path)) {
+    r.fail(node, path, 'regen resolves _plugin references only for single config values, not a whole config map');
+    return out;
+  }
+  for (const e of r.known(node, path, ['transport', ...TRANSPORTS]) ?? []) {
+    const p = join(path, e.key);
+    if (e.key === 'transport') {
+      const v = r.scalar(e.value);
+      if (typeof v === 'string' && (TRANSPORTS as readonly string[]).includes(v)) out.transport = v;
+      else r.fail(e.value, p, `expected one of ${TRANSPORTS.join(', ')}, got ${r.describe(e.value)}`);
+      continue;
+    }
+    const transport = e.key as (typeof TRANSPORTS)[number];
+    const section: RawConfig = {};
+    if (!r.isNull(e.value)) {
+      for (const f of r.known(e.value, p, Object.keys(FIELDS[transport])) ?? []) {
+        const value = readField(r, transport, f.key, f.value, join(p, f.key));
+        if (value !== undefined) section[f.key] = value;
+      }
+    }
+    out[transport] = section;
+  }
+  return out;
+}
+
+function readField(r: Reader, transport: keyof typeof FIELDS, key: string, node: Node | null, path: string): unknown {
+  const ref = r.plugin(node, path);
+  if (ref) return ref;
+  if (key === 'private-key' && !r.isNull(node) && r.scalar(node) === undefined) {
+    const entries = r.known(node, path, ['key-data'], 'a key file path or a map with key-data');
+    if (!entries) return undefined;
+    const data = entries.find((e) => e.key === 'key-data');
+    if (!data) {
+      r.fail(node, path, "expected 'key-data' with the private key's contents");
+      return undefined;
+    }
+    const inner = r.plugin(data.value, `${path}.key-data`) ?? r.scalar(data.value);
+    if (inner instanceof PluginRef || (typeof inner === 'string' && inner !== '')) return { 'key-data': inner };
+    r.fail(data.value, `${path}.key-data`, `expected the private key's contents, got ${gotValue('key-data', inner)}`);
+    return undefined;
+  }
+  const value = r.scalar(node);
+  const checked = checkValue(FIELDS[transport][key], key, value === undefined ? r.plain(node) : value, false);
+  if (checked.ok) return checked.value;
+  r.fail(node, path, checked.message);
+  return undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** Deep merge where `over` wins; plugin references and lists are replaced, not merged. */
+export function deepMerge<T extends Record<string, unknown>>(base: T, over: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out as T;
+}
+
+/** A copy of a config (whole or one transport's section) with every secret value replaced. */
+export function redactConfig<T>(config: T): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!isPlainObject(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, inner] of Object.entries(v)) out[k] = isSecretKey(k) && inner !== undefined ? '[redacted]' : walk(inner);
+    return out;
+  };
+  return walk(config) as T;
+}
+
+export function emptyConfig(): TargetConfig {
+  return { transport: 'ssh', ssh: {}, winrm: {}, local: {} };
+}

@@ -1,0 +1,125 @@
+// Loading an inventory file and resolving target specs against it.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildModel, groupTargets, type Model } from './build.js';
+import { InventoryError, Issues } from './errors.js';
+import { parseInventory } from './parse.js';
+import { ttyPrompt, type PluginContext, type PromptFn } from './plugins.js';
+import { expandSpec, specWords } from './specs.js';
+import { buildTarget } from './target.js';
+import type { Target } from './types.js';
+import { looksLikeHost } from './uri.js';
+
+export interface LoadOptions {
+  /**
+   * The spec the command will resolve. When the file does not exist and this spec names only
+   * hosts/URIs in full (`-t ssh://root@host`), the inventory is empty instead of an error.
+   */
+  targetSpec?: string | string[];
+  /** How `_plugin: prompt` asks (default: on the terminal, without echo). */
+  prompt?: PromptFn;
+  /** Where `_plugin: env_var` reads (default: process.env, read when a target is resolved). */
+  env?: NodeJS.ProcessEnv;
+  /** Base directory for `@file` specs (default: process.cwd()). */
+  cwd?: string;
+}
+
+export class Inventory {
+  private readonly ctx: PluginContext;
+
+  constructor(
+    /** The file read, as given. */
+    readonly path: string,
+    private readonly model: Model,
+    private readonly options: LoadOptions = {},
+    /** Set when the file does not exist (see LoadOptions.targetSpec): why names cannot resolve. */
+    private readonly missing?: string,
+  ) {
+    this.ctx = { env: options.env ?? process.env, prompt: options.prompt ?? ttyPrompt, cache: new Map() };
+  }
+
+  get exists(): boolean {
+    return this.missing === undefined;
+  }
+
+  /** Every group name, `all` first, in file order. */
+  groupNames(): string[] {
+    return ['all', ...[...this.model.groups.keys()].filter((g) => g !== 'all')];
+  }
+
+  /** Every target of the inventory, depth-first in file order. */
+  targetNames(): string[] {
+    return groupTargets(this.model.root);
+  }
+
+  /**
+   * The targets a spec selects, first seen first, each once, with config merged and secrets
+   * resolved. Throws InventoryError listing every unknown name and unresolvable secret.
+   */
+  resolve(spec: string | string[]): Target[] {
+    const issues = new Issues();
+    const words = specWords(spec, this.options.cwd ?? process.cwd(), issues);
+    const selected = expandSpec(words, this.model, issues, this.missing);
+    issues.throwIfAny();
+    const targets = selected.map(({ name, adhoc }) =>
+      buildTarget(this.model, name, adhoc ?? this.model.targets.get(name)!.uri, this.ctx, issues),
+    );
+    issues.throwIfAny();
+    return targets;
+  }
+}
+
+function modelFrom(source: string, file: string): Model {
+  const { root, reader } = parseInventory(file, source);
+  const model = buildModel(root, reader.issues);
+  reader.issues.throwIfAny();
+  return model;
+}
+
+/** Reads and checks an inventory given as text (`file` names it in error messages). */
+export function inventoryFromYaml(source: string, file: string, options: LoadOptions = {}): Inventory {
+  return new Inventory(file, modelFrom(source, file), options);
+}
+
+/** Loads and checks an inventory file; throws InventoryError with every problem found. */
+export async function loadInventory(path: string, options: LoadOptions = {}): Promise<Inventory> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new InventoryError([{ file: path, message: `cannot read the inventory: ${(e as Error).message}` }]);
+    const why = missingMessage(path);
+    if (!onlyHosts(options)) throw new InventoryError([{ file: path, message: why }]);
+    return new Inventory(path, modelFrom('', path), options, why);
+  }
+  return inventoryFromYaml(source, path, options);
+}
+
+function onlyHosts(options: LoadOptions): boolean {
+  if (options.targetSpec === undefined) return false;
+  const issues = new Issues();
+  const words = specWords(options.targetSpec, options.cwd ?? process.cwd(), issues);
+  return issues.list.length === 0 && words.every((w) => looksLikeHost(w.word) && !w.word.includes('*'));
+}
+
+function missingMessage(path: string): string {
+  const example = findExample();
+  const from = example ? `cp ${relative(process.cwd(), example) || example} ${path}` : `create ${path}`;
+  return (
+    `inventory file not found. Describe your master and agents in it: ${from}, then edit the host names ` +
+    '(or pass -i PATH). Hosts can also be given without an inventory as full names or URIs, e.g. -t ssh://root@puppet.example.com'
+  );
+}
+
+/** inventory.example.yaml at the root of the regen package (from src/ or dist/src/). */
+function findExample(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'inventory.example.yaml');
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
