@@ -167,7 +167,7 @@ function Assert-RegenPath([string]$Path, [string[]]$AllowedRoots, [string]$What 
 function Assert-RegenName([string]$Value, [string]$What) {
   $patterns = @{ 'certname' = '^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$'; 'service' = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' }
   if ($Value -cnotmatch $patterns[$What]) {
-    Exit-RegenError 'regen/invalid-parameter' "$What '$Value' does not match $($patterns[$What])" @{ $What = $Value }
+    Exit-RegenError 'regen/bad-param' "$What '$Value' does not match $($patterns[$What])" @{ $What = $Value }
   }
 }
 
@@ -199,7 +199,7 @@ function Find-RegenPuppet {
   }
   $cmd = Get-Command 'puppet.bat' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
   if ($cmd) { return $cmd.Path }
-  Exit-RegenError 'regen/puppet-not-found' 'puppet.bat was found neither from the registry (HKLM\SOFTWARE\Puppet Labs\Puppet RememberedInstallDir/RememberedInstallDir64) nor on PATH; is the Puppet Enterprise agent installed?' @{}
+  Exit-RegenError 'regen/puppet-missing' 'puppet.bat was found neither from the registry (HKLM\SOFTWARE\Puppet Labs\Puppet RememberedInstallDir/RememberedInstallDir64) nor on PATH; is the Puppet Enterprise agent installed?' @{}
 }
 
 # `puppet config print a b c --section agent` prints "a = value" lines.
@@ -214,13 +214,6 @@ function Get-RegenPuppetConfig([string]$Puppet, [string[]]$Names) {
   }
   if ($Names.Count -eq 1 -and -not $config.ContainsKey($Names[0])) { $config[$Names[0]] = $run['stdout'].Trim() }
   $config
-}
-
-function Get-RegenSha256([string]$Path) {
-  try { $sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider } catch { $sha = [Security.Cryptography.SHA256]::Create() }
-  $stream = [IO.File]::OpenRead($Path)
-  try { $bytes = $sha.ComputeHash($stream) } finally { $stream.Close() }
-  ([BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
 }
 
 function Format-RegenTime([datetime]$Time) {

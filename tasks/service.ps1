@@ -1,0 +1,111 @@
+# regen::service on Windows: status, stop, start or restart a PE service (pe-puppet,
+# pe-mcollective). A stop waits up to `timeout` seconds; when the service hangs in
+# StopPending (pe-mcollective is known to), it is queried again and its process is ended
+# only when force_kill is true.
+param(
+  [string]$name,
+  [string]$action = 'status',
+  [int]$timeout = 60,
+  [bool]$force_kill = $false,
+  [switch]$_noop,
+  [string]$_installdir
+)
+$ErrorActionPreference = 'Stop'
+if ($_installdir) { $lib = Join-Path $_installdir 'regen\files\common.ps1' }
+else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files\common.ps1' }
+. $lib
+trap { Exit-RegenError 'regen/unexpected' ('service: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+
+Assert-RegenName $name 'service'
+if ('status', 'stop', 'start', 'restart' -notcontains $action) {
+  Exit-RegenError 'regen/bad-param' "action '$action' must be one of status, stop, start, restart" @{ 'action' = $action }
+}
+if ($timeout -lt 1 -or $timeout -gt 3600) {
+  Exit-RegenError 'regen/bad-param' "timeout $timeout must be between 1 and 3600 seconds" @{ 'timeout' = $timeout }
+}
+Assert-RegenElevated 'service'
+
+$svc = Get-Service -Name $name -ErrorAction SilentlyContinue
+if (-not $svc) {
+  Exit-RegenError 'regen/service-unknown' "there is no service named $name on this host" @{ 'name' = $name }
+}
+
+function Get-State {
+  $svc.Refresh()
+  $svc.Status.ToString().ToLowerInvariant()
+}
+
+function Get-ServiceInfo {
+  $w = Get-WmiObject -Class Win32_Service -Filter "Name='$name'"
+  if ($w) { @{ 'pid' = [int]$w.ProcessId; 'start_mode' = [string]$w.StartMode } } else { @{ 'pid' = 0; 'start_mode' = $null } }
+}
+
+# Polls until the service reaches $Wanted or $Seconds pass; returns whether it did.
+function Wait-State([string]$Wanted, [int]$Seconds) {
+  $deadline = (Get-Date).AddSeconds($Seconds)
+  while ($true) {
+    if ((Get-State) -eq $Wanted) { return $true }
+    if ((Get-Date) -ge $deadline) { return $false }
+    Start-Sleep -Milliseconds 500
+  }
+}
+
+function Stop-RegenService($Result) {
+  $procId = (Get-ServiceInfo)['pid']
+  if ((Get-State) -ne 'stoppending') { $svc.Stop() }
+  if (Wait-State 'stopped' $timeout) { return }
+  # Hung: ask the service control manager once more before deciding anything.
+  $state = Get-State
+  if ($state -eq 'stopped') { $Result['requeried'] = $true; return }
+  $info = Get-ServiceInfo
+  if ($info['pid'] -ne 0) { $procId = $info['pid'] }
+  $details = @{ 'name' = $name; 'status' = $state; 'pid' = $procId; 'timeout' = $timeout }
+  if (-not $force_kill) {
+    Exit-RegenError 'regen/service-hung' "service $name did not stop within $timeout s (still $state, process $procId); rerun with force_kill=true to end its process, or stop it on the host" $details
+  }
+  if ($procId -eq 0) {
+    Exit-RegenError 'regen/service-hung' "service $name did not stop within $timeout s and its process id is unknown; stop it on the host" $details
+  }
+  $sharing = @(Get-WmiObject -Class Win32_Service -Filter "ProcessId=$procId" | Where-Object { $_.Name -ne $name } | ForEach-Object { $_.Name })
+  if ($sharing.Count -gt 0) {
+    $details['shared_with'] = $sharing
+    Exit-RegenError 'regen/service-hung' "service $name is hung but its process $procId also hosts $($sharing -join ', '); refusing to end it" $details
+  }
+  Stop-Process -Id $procId -Force
+  if (-not (Wait-State 'stopped' 30)) {
+    $details['status'] = Get-State
+    Exit-RegenError 'regen/service-hung' "process $procId of service $name was ended but the service is still $($details['status'])" $details
+  }
+  $Result['forced'] = $true
+  $Result['killed_pid'] = $procId
+}
+
+function Start-RegenService {
+  $svc.Start()
+  if (-not (Wait-State 'running' $timeout)) {
+    $state = Get-State
+    Exit-RegenError 'regen/service-start' "service $name did not reach running within $timeout s (now $state); see the Application event log on the host" @{ 'name' = $name; 'status' = $state; 'timeout' = $timeout }
+  }
+}
+
+$before = Get-State
+$result = @{ 'name' = $name; 'action' = $action; 'previous' = $before; 'changed' = $false }
+$wantStop = ($action -eq 'stop' -or $action -eq 'restart') -and $before -ne 'stopped'
+$wantStart = ($action -eq 'start' -and $before -ne 'running') -or $action -eq 'restart'
+
+if ($_noop -and ($wantStop -or $wantStart)) {
+  $would = @()
+  if ($wantStop) { $would += 'stop' }
+  if ($wantStart) { $would += 'start' }
+  $result['noop'] = $true
+  $result['would'] = $would
+}
+else {
+  if ($wantStop) { Stop-RegenService $result; $result['changed'] = $true }
+  if ($wantStart) { Start-RegenService; $result['changed'] = $true }
+}
+$info = Get-ServiceInfo
+$result['status'] = Get-State
+$result['pid'] = $info['pid']
+$result['start_mode'] = $info['start_mode']
+Write-RegenResult $result
