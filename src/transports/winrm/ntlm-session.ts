@@ -61,7 +61,7 @@ export class NtlmSession {
   private sign(handle: Rc4, key: Buffer, seq: number, message: Buffer): Buffer {
     const seqBytes = Buffer.alloc(4);
     seqBytes.writeUInt32LE(seq);
-    let checksum = createHmac('md5', key).update(seqBytes).update(message).digest().subarray(0, 8);
+    let checksum: Buffer = createHmac('md5', key).update(seqBytes).update(message).digest().subarray(0, 8);
     if (this.flags & KEY_EXCH) checksum = handle.update(checksum);
     return Buffer.concat([Buffer.from([1, 0, 0, 0]), checksum, seqBytes]);
   }

@@ -168,8 +168,8 @@ export function authenticateMessage(input: AuthenticateInput): Authenticated {
     : Buffer.concat([hmacMd5(key, challenge.serverChallenge, clientChallenge), clientChallenge]);
   const keyExchangeKey = hmacMd5(key, ntProof);
 
-  let exportedSessionKey = keyExchangeKey;
-  let encryptedKey = Buffer.alloc(0);
+  let exportedSessionKey: Buffer = keyExchangeKey;
+  let encryptedKey: Buffer = Buffer.alloc(0);
   if (flags & FLAG.KEY_EXCH) {
     exportedSessionKey = input.exportedSessionKey ?? randomBytes(16);
     encryptedKey = new Rc4(keyExchangeKey).update(exportedSessionKey);
