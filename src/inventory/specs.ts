@@ -96,9 +96,16 @@ export function expandSpec(words: SpecWord[], model: Model, issues: Issues, miss
 }
 
 function unknownWord(word: string, model: Model): string {
+  const tail = '. To reach a host that is not in the inventory, give its full DNS name or a URI (ssh://host, winrm://host)';
+  if (word.includes('*')) {
+    const re = globRegex(word);
+    const groups = [...model.groups.keys()].filter((g) => re.test(g));
+    if (groups.length) {
+      return `no target name or alias matches '${word}' (as in Bolt, globs match targets, not groups); matching groups: ${groups.join(', ')}`;
+    }
+  }
   const what = word.includes('*') ? `no target name or alias matches '${word}'` : `no group, target or alias is named '${word}'`;
   const candidates = [...model.groups.keys(), ...model.targets.keys(), ...model.aliases.keys()];
   const near = nearMatches(word.replace(/\*/g, ''), candidates);
-  const hint = near.length ? `; near matches: ${near.join(', ')}` : '';
-  return `${what}${hint}. To reach a host that is not in the inventory, give its full DNS name or a URI (ssh://host, winrm://host)`;
+  return `${what}${near.length ? `; near matches: ${near.join(', ')}` : ''}${tail}`;
 }
