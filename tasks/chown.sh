@@ -1,0 +1,47 @@
+#!/bin/sh
+# Change the owner and/or group of a path: the path itself, everything under it (recursive=true, as in
+# `chown -R pe-puppet:pe-puppet .../ssl`), or the entries directly inside it (contents=true, as in
+# `chown pe-postgres:pe-postgres .../certs/*`, dotfiles included). Symlinks are changed themselves,
+# never followed. Only entries that differ are changed and reported.
+lib=${PT__installdir:-}/regen/files
+[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+. "$lib/common.sh"
+
+param path ''
+param owner ''
+param group ''
+param_bool recursive false
+param_bool contents false
+param_list allowed_roots "$ROOTS_CERT_DIRS"
+[ -n "$owner$group" ] || fail bad-param "give owner, group or both"
+[ -z "$owner" ] || check_account owner user "$owner"
+[ -z "$group" ] || check_account group group "$group"
+guard_path path "$path" "$allowed_roots"
+target=$GUARDED
+[ -e "$target" ] || fail not-found "$target does not exist" "{\"path\":$(json_str "$target")}"
+[ "$contents" = false ] || [ -d "$target" ] || fail not-a-directory "contents=true needs a directory; $target is not one"
+
+# find(1) selects the entries to look at and, of those, the ones whose owner or group differs.
+set -- "$target"
+if [ "$contents" = true ]; then set -- "$@" -mindepth 1; fi
+if [ "$recursive" = false ]; then
+  if [ "$contents" = true ]; then set -- "$@" -maxdepth 1; else set -- "$@" -maxdepth 0; fi
+fi
+if [ -n "$owner" ] && [ -n "$group" ]; then set -- "$@" \( ! -user "$owner" -o ! -group "$group" \)
+elif [ -n "$owner" ]; then set -- "$@" ! -user "$owner"
+else set -- "$@" ! -group "$group"; fi
+spec=$owner
+[ -z "$group" ] || spec=$spec:$group
+
+changed=$(find "$@" -print 2>&1) || fail command-failed "cannot list $target: $(last_lines 3 "$changed")"
+report() {
+  printf '{"path":%s,"owner":%s,"group":%s,"recursive":%s,"contents":%s,"changed":%s%s}\n' "$(json_str "$target")"     "$(json_str "$owner")" "$(json_str "$group")" "$recursive" "$contents" "$(json_list "$changed")" "$1"
+}
+if [ "$NOOP" = true ] || [ -z "$changed" ]; then report "$([ "$NOOP" = true ] && echo ',"noop":true')"; exit 0; fi
+
+run_capture find "$@" -exec chown -h -- "$spec" {} +
+left=$(find "$@" -print 2>/dev/null | head -n 5)
+if [ "$RC" -ne 0 ] || [ -n "$left" ]; then
+  fail command-failed "chown $spec did not apply to everything under $target: $(last_lines 5 "$OUT")" "{\"path\":$(json_str "$target"),\"left\":$(json_list "$left")}"
+fi
+report ''
