@@ -112,62 +112,67 @@ function Get-RegenAllowedRoots([string[]]$Roots) {
   ,@((Get-RegenDefaults)['allowed_roots'])
 }
 
-# Absolute drive path, no '.'/'..' segments, no device or stream syntax; returns it normalised.
-function Get-RegenNormalPath([string]$Path, [string]$What) {
-  if ([string]::IsNullOrEmpty($Path) -or $Path.Trim().Length -eq 0) {
-    Exit-RegenError 'regen/unsafe-path' "$What is empty" @{ 'path' = $Path }
-  }
+# Refuses a path, naming the parameter, the path and the rule broken (as the POSIX tasks do).
+function Exit-RegenGuard([string]$Param, [string]$Path, [string]$Rule, [string]$Why, $Roots = $null) {
+  $details = @{ 'param' = $Param; 'path' = $Path; 'rule' = $Rule }
+  if ($null -ne $Roots) { $details['allowed_roots'] = @($Roots) }
+  Exit-RegenError 'regen/guard' "refusing $Param '$Path': $Why" $details
+}
+
+# An absolute drive path with no '.'/'..' segment and no device or stream syntax, normalised.
+function Get-RegenNormalPath([string]$Path, [string]$Param) {
+  if ([string]::IsNullOrEmpty($Path) -or $Path.Trim().Length -eq 0) { Exit-RegenGuard $Param $Path 'empty' 'the path is empty' }
   $p = $Path.Replace('/', '\')
   if ($p -notmatch '^[A-Za-z]:\\') {
-    Exit-RegenError 'regen/unsafe-path' "$What '$Path' is not an absolute path with a drive letter (relative, UNC and device paths are refused)" @{ 'path' = $Path }
+    Exit-RegenGuard $Param $Path 'relative' 'the path is not absolute with a drive letter (relative, UNC and device paths are refused)'
   }
   $rest = $p.Substring(3)
   if ($rest -match '[\x00-\x1f<>:"|?*]') {
-    Exit-RegenError 'regen/unsafe-path' "$What '$Path' contains a character that is not allowed in a Windows path" @{ 'path' = $Path }
+    Exit-RegenGuard $Param $Path 'bad-character' 'the path holds a character Windows does not allow in a name (control, <>:"|?*)'
   }
   $parts = @($rest.Split('\') | Where-Object { $_ -ne '' })
   foreach ($part in $parts) {
     if ($part -eq '.' -or $part -eq '..' -or $part.EndsWith('.') -or $part.EndsWith(' ')) {
-      Exit-RegenError 'regen/unsafe-path' "$What '$Path' has a '.', '..' or trailing-dot segment" @{ 'path' = $Path; 'segment' = $part }
+      Exit-RegenGuard $Param $Path 'dot-component' "the path has a '.', '..' or trailing-dot component ($part)"
     }
   }
-  if ($parts.Count -eq 0) {
-    Exit-RegenError 'regen/unsafe-path' "$What '$Path' is a drive root" @{ 'path' = $Path }
-  }
+  if ($parts.Count -eq 0) { Exit-RegenGuard $Param $Path 'root' 'the path is a drive root' }
   $p.Substring(0, 1).ToUpperInvariant() + ':\' + ($parts -join '\')
 }
 
 function Test-RegenReparsePoint([string]$Path) {
-  if (-not (Test-Path -LiteralPath $Path)) { return $false }
+  if (-not ([IO.File]::Exists($Path) -or [IO.Directory]::Exists($Path))) { return $false }
   $attr = [IO.File]::GetAttributes($Path)
   ($attr -band [IO.FileAttributes]::ReparsePoint) -ne 0
 }
 
-# A path a task may change: strictly inside one of the allowed roots, and no link on the way
-# there from the root (a junction could otherwise send a delete anywhere on the disk).
-function Assert-RegenPath([string]$Path, [string[]]$AllowedRoots, [string]$What = 'path') {
-  $full = Get-RegenNormalPath $Path $What
+# A path a task may change: strictly inside one of the allowed roots (never a root itself), and
+# no link on the way down from the root (a junction could send a delete anywhere on the disk).
+# With -Leaf the path itself may be a link (the task then acts on the link, not its target).
+function Assert-RegenPath([string]$Path, [string[]]$AllowedRoots, [string]$Param = 'path', [switch]$Leaf) {
+  $full = Get-RegenNormalPath $Path $Param
   $roots = Get-RegenAllowedRoots $AllowedRoots
   foreach ($r in $roots) {
-    $root = Get-RegenNormalPath $r 'allowed root'
-    if ($full.StartsWith($root + '\', [StringComparison]::OrdinalIgnoreCase)) {
-      $walk = $root
-      foreach ($part in $full.Substring($root.Length + 1).Split('\')) {
-        $walk = $walk + '\' + $part
-        if (Test-RegenReparsePoint $walk) {
-          Exit-RegenError 'regen/unsafe-path' "$What '$Path' is or lies under a link ($walk); refusing to follow it" @{ 'path' = $Path; 'link' = $walk }
-        }
+    $root = Get-RegenNormalPath $r 'allowed_roots'
+    if (-not $full.StartsWith($root + '\', [StringComparison]::OrdinalIgnoreCase)) { continue }
+    $walk = $root
+    foreach ($part in $full.Substring($root.Length + 1).Split('\')) {
+      $walk = $walk + '\' + $part
+      if ($Leaf -and $walk -eq $full) { break }
+      if (Test-RegenReparsePoint $walk) {
+        Exit-RegenGuard $Param $Path 'link' "$walk is a link (junction or symbolic link); regen does not follow links" $roots
       }
-      return $full
     }
+    return $full
   }
-  Exit-RegenError 'regen/unsafe-path' "$What '$Path' is outside the allowed roots ($($roots -join ', ')); pass allowed_roots to widen them" @{ 'path' = $Path; 'allowed_roots' = $roots }
+  Exit-RegenGuard $Param $Path 'outside-roots' "it is not inside any allowed root (the roots themselves are never touched); allowed: $($roots -join ' ')" $roots
 }
 
-function Assert-RegenName([string]$Value, [string]$What) {
-  $patterns = @{ 'certname' = '^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$'; 'service' = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' }
+# Certnames as Puppet requires them (lowercase); service names safe in a WMI filter.
+function Assert-RegenName([string]$Value, [string]$What, [string]$Param = $What) {
+  $patterns = @{ 'certname' = '^[a-z0-9][a-z0-9._-]*$'; 'service' = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' }
   if ($Value -cnotmatch $patterns[$What]) {
-    Exit-RegenError 'regen/bad-param' "$What '$Value' does not match $($patterns[$What])" @{ $What = $Value }
+    Exit-RegenError 'regen/bad-param' "$Param '$Value' is not a valid $What (expected $($patterns[$What]))" @{ 'param' = $Param; 'value' = $Value }
   }
 }
 
@@ -239,8 +244,8 @@ function Read-RegenDerLength([byte[]]$Data, [int]$Index) {
   @($len, ($Index + 1 + $count))
 }
 
-# Subject alternative names as "DNS:name" / "IP:address", read from the extension's DER bytes
-# (the .NET Format() text is localised, so it is not parsed).
+# Subject alternative names as "DNS:name" / "IP Address:addr", as openssl prints them, read from
+# the DER bytes of the extension (the .NET Format() text is localised).
 function Get-RegenCertSans($Cert) {
   $sans = New-Object System.Collections.ArrayList
   foreach ($ext in $Cert.Extensions) {
@@ -256,30 +261,31 @@ function Get-RegenCertSans($Cert) {
       $bytes = New-Object byte[] $item[0]
       [Array]::Copy($d, $item[1], $bytes, 0, $item[0])
       if ($tag -eq 0x82) { [void]$sans.Add('DNS:' + [Text.Encoding]::ASCII.GetString($bytes)) }
-      elseif ($tag -eq 0x87) { [void]$sans.Add('IP:' + (New-Object Net.IPAddress (, $bytes)).ToString()) }
+      elseif ($tag -eq 0x87) { [void]$sans.Add('IP Address:' + (New-Object Net.IPAddress (, $bytes)).ToString()) }
       $i = $item[1] + $item[0]
     }
   }
   , $sans.ToArray()
 }
 
-# What regen reports about one certificate file.
-function Get-RegenCertSummary([string]$Path) {
-  if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return @{ 'path' = $Path; 'present' = $false } }
-  $cert = Read-RegenPemCertificate $Path
-  if ($null -eq $cert) { return @{ 'path' = $Path; 'present' = $true; 'valid_pem' = $false } }
-  $sha256 = [Security.Cryptography.SHA256]::Create().ComputeHash($cert.RawData)
+# One certificate as the POSIX tasks describe it; $null when the file is absent.
+function Get-RegenCertJson([string]$Path) {
+  if (-not [IO.File]::Exists($Path)) { return $null }
+  $cert = $null
+  try { $cert = Read-RegenPemCertificate $Path } catch { $cert = $null }
+  if ($null -eq $cert) {
+    Exit-RegenError 'regen/not-a-certificate' "$Path is not a readable PEM certificate" @{ 'path' = $Path }
+  }
+  $sha = [Security.Cryptography.SHA256]::Create().ComputeHash($cert.RawData)
   @{
     'path' = $Path
-    'present' = $true
-    'valid_pem' = $true
-    'subject' = $cert.Subject
-    'issuer' = $cert.Issuer
+    'subject' = ($cert.Subject -replace ', (?=[A-Za-z]+=)', ',')
+    'issuer' = ($cert.Issuer -replace ', (?=[A-Za-z]+=)', ',')
     'serial' = $cert.SerialNumber
     'not_before' = Format-RegenTime $cert.NotBefore
     'not_after' = Format-RegenTime $cert.NotAfter
     'sans' = (Get-RegenCertSans $cert)
-    'fingerprint_sha1' = $cert.Thumbprint
-    'fingerprint_sha256' = ([BitConverter]::ToString($sha256) -replace '-', ':')
+    'fingerprint' = @{ 'algorithm' = 'SHA256'; 'value' = ([BitConverter]::ToString($sha) -replace '-', ':') }
+    'expired' = ($cert.NotAfter.ToUniversalTime() -lt (Get-Date).ToUniversalTime())
   }
 }

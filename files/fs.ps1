@@ -2,16 +2,19 @@
 # tree without following links, deleting a directory's contents without following links,
 # ACLs as SDDL, SHA-256, and the backup manifest shared by backup.ps1 and restore.ps1.
 #
-# Backup layout: DIR\files\<relative path> and DIR\regen-manifest.tsv, UTF-8 text:
-#   # regen backup v1
-#   # source<TAB>C:\ProgramData\PuppetLabs\puppet\etc\ssl
-#   # created<TAB>2015-01-01T00:00:00Z
-#   type<TAB>sha256<TAB>size<TAB>owner<TAB>sddl<TAB>path
-#   D<TAB>-<TAB>0<TAB>BUILTIN\Administrators<TAB>O:BAG:SYD:PAI(A;;FA;;;SY)<TAB>.
-#   F<TAB>9f86d0...<TAB>1704<TAB>BUILTIN\Administrators<TAB>O:BA...<TAB>certs\ca.pem
-# (Windows file names cannot hold a tab or a newline, so the format needs no escaping.)
+# A Windows backup is a directory ARCHIVE holding a copy of every backed-up path under its
+# drive letter (C:\x\y is copied to ARCHIVE\C\x\y), and ARCHIVE.manifest.tsv beside it,
+# UTF-8 text: comment lines, then one line per entry, sorted ordinally by path:
+#   # regen backup manifest v1 windows
+#   # created<TAB>2015-01-01T00:00:00Z        # host<TAB>NAME    # archive<TAB>NAME
+#   # path<TAB>C:\ProgramData\PuppetLabs\puppet\etc\ssl      (one line per backed-up path)
+#   # columns<TAB>path<TAB>type<TAB>owner<TAB>size<TAB>sha256<TAB>sddl
+#   C:\ProgramData\PuppetLabs\puppet\etc\ssl<TAB>d<TAB>BUILTIN\Administrators<TAB>-<TAB>-<TAB>O:BAG:SYD:PAI(A;;FA;;;SY)
+# type is d (directory) or f (file); size and sha256 are for files only ('-' otherwise).
+# Windows file names cannot hold a tab or a newline, so the format needs no escaping.
 
-$RegenManifestName = 'regen-manifest.tsv'
+$RegenManifestFormat = '# regen backup manifest v1 windows'
+$RegenManifestColumns = "# columns`tpath`ttype`towner`tsize`tsha256`tsddl"
 
 function Get-RegenSha256([string]$Path) {
   try { $sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider } catch { $sha = [Security.Cryptography.SHA256]::Create() }
@@ -20,27 +23,92 @@ function Get-RegenSha256([string]$Path) {
   ([BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
 }
 
-# Every entry under $Root (the root itself first, as '.'), sorted by path. A link (junction,
-# symbolic link) is listed as type 'L' and never entered.
-function Get-RegenTree([string]$Root) {
+# Every entry at or under $Top, sorted ordinally by path: @{path; type = 'd'|'f'|'l'}. A link
+# (junction, symbolic link) is listed as type 'l' and never entered.
+function Get-RegenTree([string]$Top) {
   $list = New-Object System.Collections.ArrayList
-  [void]$list.Add(@{ 'type' = 'D'; 'rel' = '.'; 'full' = $Root })
   $pending = New-Object System.Collections.Stack
-  $pending.Push('')
+  $pending.Push($Top)
   while ($pending.Count -gt 0) {
-    $rel = $pending.Pop()
-    if ($rel) { $dir = Join-Path $Root $rel } else { $dir = $Root }
-    $children = @([IO.Directory]::GetDirectories($dir)) + @([IO.Directory]::GetFiles($dir))
-    foreach ($full in $children) {
-      $name = [IO.Path]::GetFileName($full)
-      if ($rel) { $childRel = $rel + '\' + $name } else { $childRel = $name }
-      if (Test-RegenReparsePoint $full) { $type = 'L' }
-      elseif ([IO.Directory]::Exists($full)) { $type = 'D'; $pending.Push($childRel) }
-      else { $type = 'F' }
-      [void]$list.Add(@{ 'type' = $type; 'rel' = $childRel; 'full' = $full })
+    $full = $pending.Pop()
+    if (Test-RegenReparsePoint $full) { $type = 'l' }
+    elseif ([IO.Directory]::Exists($full)) {
+      $type = 'd'
+      foreach ($child in (@([IO.Directory]::GetDirectories($full)) + @([IO.Directory]::GetFiles($full)))) { $pending.Push($child) }
     }
+    else { $type = 'f' }
+    [void]$list.Add(@{ 'path' = $full; 'type' = $type })
   }
-  , @($list.ToArray() | Sort-Object { $_['rel'] })
+  $keys = New-Object 'string[]' $list.Count
+  for ($i = 0; $i -lt $list.Count; $i++) { $keys[$i] = $list[$i]['path'] }
+  $items = $list.ToArray()
+  [Array]::Sort($keys, $items, [StringComparer]::Ordinal)
+  , $items
+}
+
+# The manifest line fields of one entry: owner and SDDL always, size and SHA-256 for files.
+function Get-RegenEntryFacts($Entry) {
+  $isDir = $Entry['type'] -eq 'd'
+  $acl = Get-RegenAcl $Entry['path'] $isDir
+  $Entry['owner'] = $acl['owner']
+  $Entry['sddl'] = $acl['sddl']
+  if ($isDir) { $Entry['size'] = '-'; $Entry['sha256'] = '-' }
+  else {
+    $Entry['size'] = [string](New-Object IO.FileInfo $Entry['path']).Length
+    $Entry['sha256'] = Get-RegenSha256 $Entry['path']
+  }
+  $Entry
+}
+
+function Format-RegenManifestLine($Entry) {
+  ($Entry['path'], $Entry['type'], $Entry['owner'], $Entry['size'], $Entry['sha256'], $Entry['sddl']) -join "`t"
+}
+
+# Where the archive keeps its copy of a path: C:\x\y -> ARCHIVE\C\x\y.
+function Get-RegenArchiveCopy([string]$Archive, [string]$Path) {
+  Join-Path $Archive ($Path.Substring(0, 1) + $Path.Substring(2))
+}
+
+function Read-RegenManifest([string]$Path) {
+  $manifest = @{ 'paths' = (New-Object System.Collections.ArrayList); 'entries' = (New-Object System.Collections.ArrayList) }
+  $lines = [IO.File]::ReadAllLines($Path, [Text.Encoding]::UTF8)
+  if ($lines.Count -lt 2 -or $lines[0] -ne $RegenManifestFormat) {
+    Exit-RegenError 'regen/bad-param' "$Path is not a Windows regen backup manifest (its first line is not '$RegenManifestFormat')" @{ 'manifest' = $Path }
+  }
+  foreach ($line in $lines) {
+    if ($line -match "^# path`t(.+)$") { [void]$manifest['paths'].Add((Get-RegenNormalPath $Matches[1] 'path in manifest')); continue }
+    if ($line -match "^# (created|host|archive)`t(.*)$") { $manifest[$Matches[1]] = $Matches[2]; continue }
+    if ($line -eq '' -or $line.StartsWith('#')) { continue }
+    $f = $line.Split("`t")
+    if (($f.Count -ne 6) -or (@('d', 'f') -notcontains $f[1])) {
+      Exit-RegenError 'regen/verify-failed' "$Path has a malformed line: $line" @{ 'manifest' = $Path }
+    }
+    $full = Get-RegenNormalPath $f[0] 'path in manifest'
+    $inside = $false
+    foreach ($top in $manifest['paths']) {
+      if ($full -eq $top -or $full.StartsWith($top + '\', [StringComparison]::OrdinalIgnoreCase)) { $inside = $true }
+    }
+    if (-not $inside) {
+      Exit-RegenError 'regen/verify-failed' "the manifest $Path lists $full, which is outside its backed-up paths" @{ 'manifest' = $Path; 'path' = $full }
+    }
+    [void]$manifest['entries'].Add(@{ 'path' = $full; 'type' = $f[1]; 'owner' = $f[2]; 'size' = $f[3]; 'sha256' = $f[4]; 'sddl' = $f[5] })
+  }
+  $manifest
+}
+
+# Compares the archive's copies with the manifest; returns the differences (empty when intact).
+function Test-RegenArchive([string]$Archive, $Manifest) {
+  $problems = New-Object System.Collections.ArrayList
+  foreach ($e in $Manifest['entries']) {
+    $copy = Get-RegenArchiveCopy $Archive $e['path']
+    if ($e['type'] -eq 'd') {
+      if (-not [IO.Directory]::Exists($copy)) { [void]$problems.Add("missing directory: $($e['path'])") }
+      continue
+    }
+    if (-not [IO.File]::Exists($copy)) { [void]$problems.Add("missing: $($e['path'])"); continue }
+    if ((Get-RegenSha256 $copy) -ne $e['sha256']) { [void]$problems.Add("checksum differs: $($e['path'])") }
+  }
+  , $problems.ToArray()
 }
 
 # Deletes everything inside $Dir (not $Dir itself). A link is removed as a link: what it
@@ -82,45 +150,3 @@ function Set-RegenAcl([string]$Path, [bool]$IsDir, [string]$Sddl) {
   "ACL of $Path not restored: $reason"
 }
 
-function Write-RegenManifest([string]$Path, [string]$Source, $Entries) {
-  $lines = New-Object System.Collections.ArrayList
-  [void]$lines.Add('# regen backup v1')
-  [void]$lines.Add("# source`t$Source")
-  [void]$lines.Add("# created`t" + (Format-RegenTime (Get-Date)))
-  [void]$lines.Add("type`tsha256`tsize`towner`tsddl`tpath")
-  foreach ($e in $Entries) {
-    [void]$lines.Add(($e['type'], $e['sha256'], $e['size'], $e['owner'], $e['sddl'], $e['rel']) -join "`t")
-  }
-  $text = ($lines -join "`r`n") + "`r`n"
-  [IO.File]::WriteAllText($Path, $text, (New-Object Text.UTF8Encoding $false))
-}
-
-function Read-RegenManifest([string]$Path) {
-  $manifest = @{ 'source' = $null; 'created' = $null; 'entries' = (New-Object System.Collections.ArrayList) }
-  $lines = [IO.File]::ReadAllLines($Path, [Text.Encoding]::UTF8)
-  if ($lines.Count -lt 4 -or $lines[0] -ne '# regen backup v1') {
-    Exit-RegenError 'regen/backup-corrupt' "$Path is not a regen backup manifest" @{ 'manifest' = $Path }
-  }
-  foreach ($line in $lines) {
-    if ($line -match "^# (source|created)`t(.*)$") { $manifest[$Matches[1]] = $Matches[2]; continue }
-    if ($line -eq '' -or $line.StartsWith('#') -or $line.StartsWith("type`t")) { continue }
-    $f = $line.Split("`t")
-    if (($f.Count -ne 6) -or (@('D', 'F') -notcontains $f[0]) -or ($f[5] -match '(^|\\)\.\.(\\|$)|^[A-Za-z]:|^\\')) {
-      Exit-RegenError 'regen/backup-corrupt' "$Path has a malformed line: $line" @{ 'manifest' = $Path }
-    }
-    [void]$manifest['entries'].Add(@{ 'type' = $f[0]; 'sha256' = $f[1]; 'size' = [long]$f[2]; 'owner' = $f[3]; 'sddl' = $f[4]; 'rel' = $f[5] })
-  }
-  $manifest
-}
-
-# Checks every file of a backup against its manifest; returns the problems (empty when intact).
-function Test-RegenBackup([string]$BackupDir, $Manifest) {
-  $problems = New-Object System.Collections.ArrayList
-  foreach ($e in $Manifest['entries']) {
-    if ($e['type'] -ne 'F') { continue }
-    $copy = Join-Path (Join-Path $BackupDir 'files') $e['rel']
-    if (-not [IO.File]::Exists($copy)) { [void]$problems.Add("missing: $($e['rel'])"); continue }
-    if ((Get-RegenSha256 $copy) -ne $e['sha256']) { [void]$problems.Add("checksum differs: $($e['rel'])") }
-  }
-  , $problems.ToArray()
-}

@@ -24,13 +24,13 @@ if (-not $certname -or -not $ssldir) {
 Assert-RegenName $certname 'certname'
 $ssldir = Get-RegenNormalPath $ssldir 'ssldir'
 
-$cert = Get-RegenCertSummary (Join-Path $ssldir "certs\$certname.pem")
-$ca = Get-RegenCertSummary (Join-Path $ssldir 'certs\ca.pem')
+$cert = Get-RegenCertJson (Join-Path $ssldir "certs\$certname.pem")
+$ca = Get-RegenCertJson (Join-Path $ssldir 'certs\ca.pem')
 $key = Join-Path $ssldir "private_keys\$certname.pem"
 $csr = Join-Path $ssldir "certificate_requests\$certname.pem"
 $crl = Join-Path $ssldir 'crl.pem'
 $issuedByCa = $null
-if ($cert['valid_pem'] -and $ca['valid_pem']) { $issuedByCa = ($cert['issuer'] -eq $ca['subject']) }
+if ($cert -and $ca) { $issuedByCa = ($cert['issuer'] -eq $ca['subject']) }
 
 Write-RegenResult @{
   'certname' = $certname

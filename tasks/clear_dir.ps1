@@ -1,6 +1,7 @@
 # regen::clear_dir on Windows: deletes everything inside one directory (the agent's ssl dir),
-# keeping the directory itself and its ACL. Links inside are removed as links, never
-# followed. The path must lie strictly inside the allowed roots; _noop only reports.
+# keeping the directory itself with its ACL: the procedure's "delete the ssl directory",
+# guarded. Links inside are removed as links, never followed. Reports every path removed
+# (or, in no-op, to remove).
 param(
   [string]$path,
   [string[]]$allowed_roots,
@@ -16,21 +17,17 @@ trap { Exit-RegenError 'regen/unexpected' ('clear_dir: ' + [string]$_) @{ 'line'
 
 Assert-RegenElevated 'clear_dir'
 $dir = Assert-RegenPath $path $allowed_roots 'path'
-if ([IO.File]::Exists($dir)) {
-  Exit-RegenError 'regen/not-a-directory' "$dir is a file; clear_dir only empties directories" @{ 'path' = $dir }
-}
 if (-not [IO.Directory]::Exists($dir)) {
-  Write-RegenResult @{ 'path' = $dir; 'existed' = $false; 'removed' = 0; 'changed' = $false }
+  Exit-RegenError 'regen/not-a-directory' "$dir is not a directory (or does not exist); nothing was removed" @{ 'path' = $dir }
 }
 
-$entries = @(Get-RegenTree $dir | Where-Object { $_['rel'] -ne '.' })
-$top = @($entries | Where-Object { $_['rel'] -notmatch '\\' } | ForEach-Object { $_['rel'] })
-if ($_noop) {
-  Write-RegenResult @{ 'path' = $dir; 'existed' = $true; 'noop' = $true; 'would_remove' = $entries.Count; 'entries' = $top; 'changed' = $false }
+$listing = @(Get-RegenTree $dir | Where-Object { $_['path'] -ne $dir } | ForEach-Object { $_['path'] })
+$result = @{ 'path' = $dir; 'removed' = $listing; 'count' = $listing.Count }
+if ($_noop) { $result['noop'] = $true; Write-RegenResult $result }
+
+[void](Remove-RegenTreeContents $dir)
+$left = @(Get-RegenTree $dir | Where-Object { $_['path'] -ne $dir } | Select-Object -First 5 | ForEach-Object { $_['path'] })
+if ($left.Count -gt 0) {
+  Exit-RegenError 'regen/command-failed' "could not empty $dir; is a process holding files open?" @{ 'path' = $dir; 'left' = $left }
 }
-$removed = Remove-RegenTreeContents $dir
-$left = @(Get-RegenTree $dir).Count - 1
-if ($left -ne 0) {
-  Exit-RegenError 'regen/clear-incomplete' "$left entries are still in $dir after clearing it; is a process holding them open?" @{ 'path' = $dir; 'left' = $left }
-}
-Write-RegenResult @{ 'path' = $dir; 'existed' = $true; 'removed' = $removed; 'entries' = $top; 'changed' = ($removed -gt 0) }
+Write-RegenResult $result

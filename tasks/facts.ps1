@@ -33,9 +33,9 @@ if ($config['dns_alt_names']) {
 }
 
 $ssldir = $config['ssldir']
-$cert = Get-RegenCertSummary (Join-Path $ssldir "certs\$certname.pem")
-$cert['key_present'] = Test-Path -LiteralPath (Join-Path $ssldir "private_keys\$certname.pem") -PathType Leaf
-$ca = Get-RegenCertSummary (Join-Path $ssldir 'certs\ca.pem')
+$cert = Get-RegenCertJson (Join-Path $ssldir "certs\$certname.pem")
+$ca = Get-RegenCertJson (Join-Path $ssldir 'certs\ca.pem')
+$keyPresent = [IO.File]::Exists((Join-Path $ssldir "private_keys\$certname.pem"))
 $catalog = Join-Path $config['client_datadir'] "catalog\$certname.json"
 
 $services = @{}
@@ -60,6 +60,7 @@ Write-RegenResult @{
   'puppet_version' = $version['stdout'].Trim()
   'cert' = $cert
   'ca_cert' = $ca
+  'key_present' = $keyPresent
   'services' = $services
   'os' = @{ 'family' = 'windows'; 'name' = [string]$os.Caption; 'version' = [string]$os.Version; 'architecture' = [string]$os.OSArchitecture }
   'hostname' = $net.HostName.ToLowerInvariant()

@@ -1,8 +1,9 @@
-# regen::remove_file on Windows: deletes one file (the agent's cached catalog). Refuses
-# directories and links; a file already gone is success with changed=false. The path must
-# lie strictly inside the allowed roots; _noop only reports.
+# regen::remove_file on Windows: deletes one file (the cached catalog), or with recursive=true a
+# whole directory. A link (junction, symbolic link) is removed itself, never what it points to.
+# A path that is already gone is success with removed=false.
 param(
   [string]$path,
+  [bool]$recursive = $false,
   [string[]]$allowed_roots,
   [switch]$_noop,
   [string]$_installdir
@@ -15,20 +16,29 @@ else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\fi
 trap { Exit-RegenError 'regen/unexpected' ('remove_file: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
 Assert-RegenElevated 'remove_file'
-$file = Assert-RegenPath $path $allowed_roots 'path'
-if ([IO.Directory]::Exists($file)) {
-  Exit-RegenError 'regen/not-a-file' "$file is a directory; remove_file only deletes files" @{ 'path' = $file }
+$target = Assert-RegenPath $path $allowed_roots 'path' -Leaf
+$present = $true
+$listing = @()
+if (Test-RegenReparsePoint $target) { $type = 'symlink'; $listing = @($target) }
+elseif ([IO.Directory]::Exists($target)) {
+  $type = 'directory'
+  if (-not $recursive) {
+    Exit-RegenError 'regen/is-a-directory' "$target is a directory; pass recursive=true to remove it and everything in it" @{ 'path' = $target }
+  }
+  $listing = @(Get-RegenTree $target | ForEach-Object { $_['path'] })
+  [Array]::Reverse($listing)
 }
-if (-not [IO.File]::Exists($file)) {
-  Write-RegenResult @{ 'path' = $file; 'existed' = $false; 'removed' = $false; 'changed' = $false }
+elseif ([IO.File]::Exists($target)) { $type = 'file'; $listing = @($target) }
+else { $type = 'absent'; $present = $false }
+
+$result = @{ 'path' = $target; 'type' = $type; 'removed' = $present; 'paths' = $listing }
+if ($_noop) { $result['noop'] = $true }
+if ($_noop -or -not $present) { Write-RegenResult $result }
+
+if ($type -eq 'directory') { [void](Remove-RegenTreeContents $target) }
+[IO.File]::SetAttributes($target, [IO.FileAttributes]::Normal)
+if ([IO.Directory]::Exists($target)) { [IO.Directory]::Delete($target, $false) } else { [IO.File]::Delete($target) }
+if ([IO.File]::Exists($target) -or [IO.Directory]::Exists($target)) {
+  Exit-RegenError 'regen/command-failed' "could not remove $target" @{ 'path' = $target }
 }
-$sha256 = Get-RegenSha256 $file
-if ($_noop) {
-  Write-RegenResult @{ 'path' = $file; 'existed' = $true; 'noop' = $true; 'would_remove' = $true; 'sha256' = $sha256; 'changed' = $false }
-}
-[IO.File]::SetAttributes($file, [IO.FileAttributes]::Normal)
-[IO.File]::Delete($file)
-if ([IO.File]::Exists($file)) {
-  Exit-RegenError 'regen/remove-failed' "$file is still there after deleting it" @{ 'path' = $file }
-}
-Write-RegenResult @{ 'path' = $file; 'existed' = $true; 'removed' = $true; 'sha256' = $sha256; 'changed' = $true }
+Write-RegenResult $result

@@ -1,9 +1,10 @@
-# regen::restore on Windows: puts a backup made by regen::backup back in place. The backup
-# is verified against its manifest before anything is touched; the target's contents are
-# then replaced, owners and ACLs re-applied, and the result verified again.
+# regen::restore on Windows: puts back a backup made by regen::backup. Afterwards every
+# backed-up path holds exactly what the manifest lists (contents, owners, ACLs), and entries
+# created since inside those paths are gone. The archive is checked against its manifest
+# before anything is touched, and the paths are checked again after.
 param(
-  [string]$backup,
-  [string]$path,
+  [string]$archive,
+  [string]$manifest,
   [string[]]$allowed_roots,
   [switch]$_noop,
   [string]$_installdir
@@ -16,62 +17,92 @@ else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\fi
 trap { Exit-RegenError 'regen/unexpected' ('restore: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
 Assert-RegenElevated 'restore'
-$backupDir = Assert-RegenPath $backup $allowed_roots 'backup'
-$manifestPath = Join-Path $backupDir $RegenManifestName
-if (-not [IO.File]::Exists($manifestPath)) {
-  Exit-RegenError 'regen/backup-missing' "$backupDir holds no $RegenManifestName; is it a directory made by regen::backup?" @{ 'backup' = $backupDir }
-}
-$manifest = Read-RegenManifest $manifestPath
-if (-not $path) { $path = $manifest['source'] }
-$target = Assert-RegenPath $path $allowed_roots 'path'
-if ($backupDir.StartsWith($target + '\', [StringComparison]::OrdinalIgnoreCase)) {
-  Exit-RegenError 'regen/bad-param' "the backup $backupDir lies inside the restore target $target" @{ 'backup' = $backupDir; 'path' = $target }
-}
+$archive = Get-RegenNormalPath $archive 'archive'
+if (-not $manifest) { $manifest = "$archive.manifest.tsv" }
+$manifest = Get-RegenNormalPath $manifest 'manifest'
+if (-not [IO.Directory]::Exists($archive)) { Exit-RegenError 'regen/not-found' "archive $archive does not exist" @{ 'archive' = $archive } }
+if (-not [IO.File]::Exists($manifest)) { Exit-RegenError 'regen/not-found' "manifest $manifest does not exist; pass the manifest parameter" @{ 'manifest' = $manifest } }
 
-$problems = Test-RegenBackup $backupDir $manifest
+$m = Read-RegenManifest $manifest
+$tops = @($m['paths'])
+if ($tops.Count -eq 0) { Exit-RegenError 'regen/bad-param' "the manifest $manifest names no backed-up path" @{ 'manifest' = $manifest } }
+foreach ($t in $tops) { [void](Assert-RegenPath $t $allowed_roots 'path in manifest') }
+
+# 1. The archive must hold the manifest's files with the recorded contents.
+$problems = Test-RegenArchive $archive $m
 if ($problems.Count -gt 0) {
-  Exit-RegenError 'regen/backup-corrupt' "the backup in $backupDir does not match its manifest ($($problems.Count) problems); nothing was changed" @{ 'backup' = $backupDir; 'problems' = $problems }
-}
-$entries = @($manifest['entries'])
-$files = @($entries | Where-Object { $_['type'] -eq 'F' })
-$bytes = [long]0
-foreach ($e in $files) { $bytes += $e['size'] }
-$existing = 0
-if ([IO.Directory]::Exists($target)) { $existing = @(Get-RegenTree $target).Count - 1 }
-elseif ([IO.File]::Exists($target)) {
-  Exit-RegenError 'regen/not-a-directory' "restore target $target is a file" @{ 'path' = $target }
+  Exit-RegenError 'regen/verify-failed' "the archive $archive does not match its manifest; nothing was changed" @{ 'differences' = $problems }
 }
 
-$result = @{ 'path' = $target; 'backup' = $backupDir; 'files' = $files.Count; 'bytes' = $bytes; 'replaced' = $existing }
-if ($_noop) {
-  $result['noop'] = $true
-  Write-RegenResult $result
+# 2. What differs now: entries to remove (new since, or of another type) and entries to write back.
+$want = @{}
+foreach ($e in $m['entries']) { $want[$e['path'].ToLowerInvariant()] = $e }
+$remove = New-Object System.Collections.ArrayList
+$write = New-Object System.Collections.ArrayList
+$have = @{}
+foreach ($t in $tops) {
+  if (-not ([IO.File]::Exists($t) -or [IO.Directory]::Exists($t))) { continue }
+  foreach ($cur in (Get-RegenTree $t)) {
+    $key = $cur['path'].ToLowerInvariant()
+    $w = $want[$key]
+    if ($null -eq $w -or $w['type'] -ne $cur['type']) {
+      # Not wanted: remove it, unless a parent already goes.
+      $covered = $false
+      foreach ($r in $remove) { if ($key.StartsWith($r.ToLowerInvariant() + '\')) { $covered = $true } }
+      if (-not $covered) { [void]$remove.Add($cur['path']) }
+      continue
+    }
+    $have[$key] = Format-RegenManifestLine (Get-RegenEntryFacts $cur)
+  }
+}
+foreach ($e in $m['entries']) {
+  if ($have[$e['path'].ToLowerInvariant()] -cne (Format-RegenManifestLine $e)) { [void]$write.Add($e['path']) }
 }
 
-if ([IO.Directory]::Exists($target)) { [void](Remove-RegenTreeContents $target) }
-else { [void][IO.Directory]::CreateDirectory($target) }
-$copyRoot = Join-Path $backupDir 'files'
-foreach ($e in ($entries | Sort-Object { $_['rel'] })) {
-  if ($e['rel'] -eq '.') { continue }
-  $dest = Join-Path $target $e['rel']
-  if ($e['type'] -eq 'D') { [void][IO.Directory]::CreateDirectory($dest) }
-  else { [IO.File]::Copy((Join-Path $copyRoot $e['rel']), $dest, $true) }
+$result = @{ 'archive' = $archive; 'manifest' = $manifest; 'paths' = $tops; 'files' = $m['entries'].Count; 'removed' = $remove.ToArray(); 'restored' = $write.ToArray() }
+if ($_noop) { $result['noop'] = $true; Write-RegenResult $result }
+
+# 3. Remove, copy back, re-apply ACLs (deepest first, so a strict directory ACL cannot block
+#    the copies into it), verify.
+foreach ($p in $remove) {
+  if ([IO.Directory]::Exists($p) -and -not (Test-RegenReparsePoint $p)) { [void](Remove-RegenTreeContents $p) }
+  [IO.File]::SetAttributes($p, [IO.FileAttributes]::Normal)
+  if ([IO.Directory]::Exists($p)) { [IO.Directory]::Delete($p, $false) } else { [IO.File]::Delete($p) }
 }
-# ACLs last, deepest first, so a restrictive directory ACL cannot block the copies into it.
+$rewrite = @{}
+foreach ($p in $write) { $rewrite[$p.ToLowerInvariant()] = $true }
+foreach ($e in $m['entries']) {
+  if (-not $rewrite.ContainsKey($e['path'].ToLowerInvariant())) { continue }
+  if ($e['type'] -eq 'd') { [void][IO.Directory]::CreateDirectory($e['path']); continue }
+  if ([IO.File]::Exists($e['path'])) { [IO.File]::SetAttributes($e['path'], [IO.FileAttributes]::Normal) }
+  [IO.File]::Copy((Get-RegenArchiveCopy $archive $e['path']), $e['path'], $true)
+}
 $warnings = New-Object System.Collections.ArrayList
-foreach ($e in ($entries | Sort-Object { $_['rel'].Length } -Descending)) {
-  if ($e['rel'] -eq '.') { $dest = $target } else { $dest = Join-Path $target $e['rel'] }
-  $w = Set-RegenAcl $dest ($e['type'] -eq 'D') $e['sddl']
+foreach ($e in (@($m['entries']) | Sort-Object { $_['path'].Length } -Descending)) {
+  if (-not $rewrite.ContainsKey($e['path'].ToLowerInvariant())) { continue }
+  $w = Set-RegenAcl $e['path'] ($e['type'] -eq 'd') $e['sddl']
   if ($w) { [void]$warnings.Add($w) }
 }
 
-$bad = New-Object System.Collections.ArrayList
-foreach ($e in $files) {
-  $dest = Join-Path $target $e['rel']
-  if (-not [IO.File]::Exists($dest) -or (Get-RegenSha256 $dest) -ne $e['sha256']) { [void]$bad.Add($e['rel']) }
+$differences = New-Object System.Collections.ArrayList
+$after = @{}
+foreach ($t in $tops) {
+  if (-not ([IO.File]::Exists($t) -or [IO.Directory]::Exists($t))) { continue }
+  foreach ($cur in (Get-RegenTree $t)) { $after[$cur['path'].ToLowerInvariant()] = $cur }
 }
-if ($bad.Count -gt 0) {
-  Exit-RegenError 'regen/restore-verify' "after restoring $target, $($bad.Count) files differ from the backup; the backup in $backupDir is intact, run restore again" @{ 'path' = $target; 'backup' = $backupDir; 'files' = $bad.ToArray() }
+foreach ($e in $m['entries']) {
+  $cur = $after[$e['path'].ToLowerInvariant()]
+  if ($null -eq $cur) { [void]$differences.Add("- $($e['path'])"); continue }
+  $line = Format-RegenManifestLine (Get-RegenEntryFacts $cur)
+  $ok = $line -ceq (Format-RegenManifestLine $e)
+  # When Windows refused an owner, only the owner may differ (reported in acl_warnings).
+  if (-not $ok -and $warnings.Count -gt 0) { $ok = ($cur['type'] -eq $e['type'] -and $cur['sha256'] -eq $e['sha256']) }
+  if (-not $ok) { [void]$differences.Add("- $($e['path'])") }
+  $after.Remove($e['path'].ToLowerInvariant())
+}
+foreach ($k in $after.Keys) { [void]$differences.Add("+ $($after[$k]['path'])") }
+if ($differences.Count -gt 0) {
+  Exit-RegenError 'regen/verify-failed' 'after the restore the files still differ from the manifest; the archive is intact, run restore again' @{ 'differences' = @($differences | Select-Object -First 20) }
 }
 $result['verified'] = $true
 $result['acl_warnings'] = $warnings.ToArray()
