@@ -1,0 +1,39 @@
+#!/bin/sh
+# Read one certificate with openssl: subject, issuer, SANs, validity, serial and SHA256 fingerprint, and
+# optionally whether it verifies against a CA certificate. Give path, or certname (read from
+# SSLDIR/certs/CERTNAME.pem), or neither to read this host's own certificate (as puppet config says).
+# Read-only.
+lib=${PT__installdir:-}/regen/files
+[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+. "$lib/common.sh"
+. "$lib/puppet.sh"
+. "$lib/pki.sh"
+
+param path ''
+param certname ''
+param ssldir ''
+param ca_file ''
+param puppet "$PE_PUPPET"
+[ -z "$path" ] || [ -z "$certname" ] || fail bad-param "give path or certname, not both"
+if [ -z "$path" ]; then
+  if [ -z "$certname" ] || [ -z "$ssldir" ]; then
+    need_puppet "$puppet"
+    puppet_config "$puppet" main certname ssldir
+    [ -n "$certname" ] || certname=$CFG_certname
+    [ -n "$ssldir" ] || ssldir=$CFG_ssldir
+  fi
+  check_certname certname "$certname"
+  check_path ssldir "$ssldir"
+  path=$CHECKED/certs/$certname.pem
+fi
+check_path path "$path"
+path=$CHECKED
+[ -f "$path" ] || fail not-found "there is no certificate at $path" "{\"path\":$(json_str "$path")}"
+info=$(cert_json "$path") || { printf '%s\n' "$info"; exit 1; }
+if [ -n "$ca_file" ]; then
+  check_path ca_file "$ca_file"
+  [ -f "$CHECKED" ] || fail not-found "there is no CA certificate at $CHECKED" "{\"ca_file\":$(json_str "$CHECKED")}"
+  cert_verify "$CHECKED" "$path"
+  info="${info%\}},\"verify\":{\"ca_file\":$(json_str "$CHECKED"),\"ok\":$VERIFY_OK,\"message\":$(json_str "$VERIFY_MSG")}}"
+fi
+printf '%s\n' "$info"
