@@ -1,0 +1,75 @@
+// A plan as loaded from plans/NAME.yaml (see plans/plan.schema.json), and the problems found in one.
+
+export interface PlanParameter {
+  /** A Puppet type string, or TargetSpec (a target name, group, glob or a list of them). */
+  type?: string;
+  default?: unknown;
+  description?: string;
+  sensitive?: boolean;
+}
+
+export type StepKind = 'task' | 'plan' | 'message' | 'confirm';
+
+/** One step exactly as written; values may hold ${...} expressions. */
+export interface PlanStep {
+  name?: string;
+  description?: string;
+  doc_step?: string | number;
+  task?: string;
+  plan?: string;
+  message?: unknown;
+  confirm?: string;
+  targets?: string | string[];
+  parameters?: Record<string, unknown>;
+  catch_errors?: boolean;
+  state?: string;
+  lock?: string;
+  for_each?: string | string[];
+  concurrency?: number | string;
+}
+
+/** Where a plan came from, to name the file and line of every problem. */
+export interface PlanSource {
+  file: string;
+  /** The 1-based line of the value at a path such as ['steps', 3, 'parameters', 'name']; the nearest existing parent's line otherwise. */
+  lineOf(path: ReadonlyArray<string | number>): number;
+}
+
+export interface Plan {
+  /** The plan's name: its file name without .yaml (e.g. "master"). */
+  name: string;
+  description?: string;
+  private?: boolean;
+  parameters: Record<string, PlanParameter>;
+  steps: PlanStep[];
+  return?: unknown;
+  source: PlanSource;
+}
+
+/** Plans the user cannot run as asked: invalid plan, bad parameters, unknown step to resume from. Exit code 2. */
+export class PlanError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'PlanError';
+  }
+}
+
+export function stepKind(step: PlanStep): StepKind | undefined {
+  if (step.task !== undefined) return 'task';
+  if (step.plan !== undefined) return 'plan';
+  if (step.message !== undefined) return 'message';
+  if (step.confirm !== undefined) return 'confirm';
+  return undefined;
+}
+
+/** How a step is named in messages: its name, else its position and kind. */
+export function stepLabel(step: PlanStep, index: number): string {
+  if (step.name) return step.name;
+  const kind = stepKind(step);
+  return `step ${index + 1}${kind ? ` (${kind})` : ''}`;
+}
+
+/** "regen::name" and "name" name the same task or plan. */
+export function shortName(name: string): string {
+  return name.startsWith('regen::') ? name.slice('regen::'.length) : name;
+}
