@@ -1,0 +1,116 @@
+// One SSH connection to one target, reused by every exec of a run. Each exec is a session channel
+// (bounded by max-channels). If the connection drops, every running, queued and later exec
+// rejects with TransportError('dropped'); nothing is thrown where no one listens.
+import type { Client, ClientChannel } from 'ssh2';
+import { runPosix, type Launcher, type RawProcess } from '../posix/session.js';
+import { TransportError, type Connection, type ExecOptions, type ExecResult } from '../types.js';
+import { ChannelLimiter } from './channels.js';
+import type { SshSettings } from './config.js';
+
+type Exit = { code: number | null; signal: string | null };
+
+export class SshConnection implements Connection {
+  readonly shell = 'posix' as const;
+  readonly limiter: ChannelLimiter;
+  private dead: TransportError | undefined;
+  private lastError: Error | undefined;
+  private readonly running = new Set<(err: TransportError) => void>();
+  private readonly launcher: Launcher;
+  private readonly closed: Promise<void>;
+
+  constructor(
+    readonly targetName: string,
+    private readonly client: Client,
+    private readonly settings: SshSettings,
+  ) {
+    this.limiter = new ChannelLimiter(settings.maxChannels);
+    this.launcher = {
+      targetName,
+      runAs: settings.runAs,
+      launch: (line, control, signal) => this.launch(line, control, signal),
+    };
+    client.on('error', (err) => {
+      this.lastError = err;
+    });
+    this.closed = new Promise((resolve) => {
+      client.once('close', () => {
+        this.drop();
+        resolve();
+      });
+    });
+  }
+
+  exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    return runPosix(this.launcher, command, options);
+  }
+
+  async close(): Promise<void> {
+    this.drop('the connection was closed by regen');
+    this.client.end();
+    await this.closed;
+  }
+
+  private drop(reason?: string): void {
+    if (this.dead) return;
+    const s = this.settings;
+    const cause = reason ?? (this.lastError ? `connection lost: ${this.lastError.message}` : 'connection lost');
+    this.dead = new TransportError('dropped', this.targetName, `${s.user}@${s.host}:${s.port}: ${cause}`,
+      'The host may have rebooted, or sshd or the network cut the connection. Check the host, then re-run the failed targets.');
+    this.limiter.failAll(this.dead);
+    for (const reject of this.running) reject(this.dead);
+    this.running.clear();
+  }
+
+  private async launch(line: string, control: boolean, signal?: AbortSignal): Promise<RawProcess> {
+    if (this.dead) throw this.dead;
+    const release = await this.limiter.acquire(control, signal);
+    let stream: ClientChannel;
+    try {
+      stream = await new Promise<ClientChannel>((resolve, reject) => {
+        this.client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+      });
+    } catch (err) {
+      release();
+      if (this.dead) throw this.dead;
+      throw new TransportError('protocol', this.targetName,
+        `sshd refused a new session channel: ${(err as Error).message}`,
+        'Lower max-channels for this target to at most the server\'s MaxSessions.');
+    }
+    if (this.dead) {
+      release();
+      throw this.dead;
+    }
+    stream.on('error', () => {});
+    stream.stderr.on('error', () => {});
+    let exit: Exit = { code: null, signal: null };
+    const done = new Promise<Exit>((resolve, reject) => {
+      const onDrop = (err: TransportError) => {
+        release();
+        reject(err);
+      };
+      this.running.add(onDrop);
+      stream.on('exit', (code: number | null, sig?: string) => {
+        exit = typeof code === 'number' ? { code, signal: null } : { code: null, signal: sig ?? null };
+      });
+      stream.once('close', () => {
+        this.running.delete(onDrop);
+        release();
+        resolve(exit);
+      });
+    });
+    return {
+      stdin: stream,
+      stdout: stream,
+      stderr: stream.stderr,
+      done,
+      abandon: () => {
+        try {
+          stream.close();
+        } catch {
+          // already closed
+        }
+      },
+    };
+  }
+}
