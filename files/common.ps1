@@ -207,85 +207,30 @@ function Find-RegenPuppet {
   Exit-RegenError 'regen/puppet-missing' 'puppet.bat was found neither from the registry (HKLM\SOFTWARE\Puppet Labs\Puppet RememberedInstallDir/RememberedInstallDir64) nor on PATH; is the Puppet Enterprise agent installed?' @{}
 }
 
-# `puppet config print a b c --section agent` prints "a = value" lines.
-function Get-RegenPuppetConfig([string]$Puppet, [string[]]$Names) {
-  $run = Invoke-RegenNative $Puppet (@('config', 'print') + $Names + @('--section', 'agent'))
-  if ($run['exit_code'] -ne 0) {
-    Exit-RegenError 'regen/puppet-config' "puppet config print failed with exit code $($run['exit_code'])" @{ 'stderr' = $run['stderr']; 'stdout' = $run['stdout'] }
-  }
+# A puppet command with colours off: @{exit_code; stdout; stderr; output (both, ANSI codes removed)}.
+function Invoke-RegenPuppet([string]$Puppet, [string[]]$Arguments) {
+  $run = Invoke-RegenNative $Puppet ($Arguments + @('--color=false'))
+  $both = ($run['stdout'] + "`n" + $run['stderr']) -replace "$([char]27)\[[0-9;]*m", ''
+  $run['output'] = $both.Trim()
+  $run
+}
+
+# `puppet config print a b c --section S` prints "a = value" lines; every name must be there.
+function Get-RegenPuppetConfig([string]$Puppet, [string[]]$Names, [string]$Section = 'main') {
+  $run = Invoke-RegenPuppet $Puppet (@('config', 'print') + $Names + @('--section', $Section))
+  $what = "'puppet config print $($Names -join ' ') --section $Section'"
+  $details = @{ 'exit_code' = $run['exit_code']; 'output' = @($run['output'].Split("`n") | Select-Object -Last 30) }
+  if ($run['exit_code'] -ne 0) { Exit-RegenError 'regen/puppet-failed' "$what failed (exit $($run['exit_code']))" $details }
   $config = @{}
   foreach ($line in $run['stdout'].Split("`n")) {
-    if ($line -match '^\s*([a-z_]+)\s*=\s*(.*?)\s*$') { $config[$Matches[1]] = $Matches[2] }
+    if ($line -match '^([a-z_]+) = ?(.*?)\s*$') { $config[$Matches[1]] = $Matches[2] }
   }
-  if ($Names.Count -eq 1 -and -not $config.ContainsKey($Names[0])) { $config[$Names[0]] = $run['stdout'].Trim() }
+  foreach ($n in $Names) {
+    if (-not $config.ContainsKey($n)) { Exit-RegenError 'regen/puppet-failed' "$what did not print $n" $details }
+  }
   $config
 }
 
 function Format-RegenTime([datetime]$Time) {
   $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
-}
-
-# The first certificate of a PEM file, or $null when the file holds none.
-function Read-RegenPemCertificate([string]$Path) {
-  $text = [IO.File]::ReadAllText($Path)
-  $m = [regex]::Match($text, '-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----')
-  if (-not $m.Success) { return $null }
-  $der = [Convert]::FromBase64String(($m.Groups[1].Value -replace '\s', ''))
-  New-Object Security.Cryptography.X509Certificates.X509Certificate2 (, $der)
-}
-
-# DER length at $Index: returns @(length, index of the first content byte).
-function Read-RegenDerLength([byte[]]$Data, [int]$Index) {
-  $b = [int]$Data[$Index]
-  if ($b -lt 128) { return @($b, ($Index + 1)) }
-  $count = $b -band 127
-  $len = 0
-  for ($i = 1; $i -le $count; $i++) { $len = ($len * 256) + [int]$Data[$Index + $i] }
-  @($len, ($Index + 1 + $count))
-}
-
-# Subject alternative names as "DNS:name" / "IP Address:addr", as openssl prints them, read from
-# the DER bytes of the extension (the .NET Format() text is localised).
-function Get-RegenCertSans($Cert) {
-  $sans = New-Object System.Collections.ArrayList
-  foreach ($ext in $Cert.Extensions) {
-    if ($ext.Oid.Value -ne '2.5.29.17') { continue }
-    $d = $ext.RawData
-    if ($d[0] -ne 0x30) { continue }
-    $seq = Read-RegenDerLength $d 1
-    $i = $seq[1]
-    $end = $i + $seq[0]
-    while ($i -lt $end) {
-      $tag = [int]$d[$i]
-      $item = Read-RegenDerLength $d ($i + 1)
-      $bytes = New-Object byte[] $item[0]
-      [Array]::Copy($d, $item[1], $bytes, 0, $item[0])
-      if ($tag -eq 0x82) { [void]$sans.Add('DNS:' + [Text.Encoding]::ASCII.GetString($bytes)) }
-      elseif ($tag -eq 0x87) { [void]$sans.Add('IP Address:' + (New-Object Net.IPAddress (, $bytes)).ToString()) }
-      $i = $item[1] + $item[0]
-    }
-  }
-  , $sans.ToArray()
-}
-
-# One certificate as the POSIX tasks describe it; $null when the file is absent.
-function Get-RegenCertJson([string]$Path) {
-  if (-not [IO.File]::Exists($Path)) { return $null }
-  $cert = $null
-  try { $cert = Read-RegenPemCertificate $Path } catch { $cert = $null }
-  if ($null -eq $cert) {
-    Exit-RegenError 'regen/not-a-certificate' "$Path is not a readable PEM certificate" @{ 'path' = $Path }
-  }
-  $sha = [Security.Cryptography.SHA256]::Create().ComputeHash($cert.RawData)
-  @{
-    'path' = $Path
-    'subject' = ($cert.Subject -replace ', (?=[A-Za-z]+=)', ',')
-    'issuer' = ($cert.Issuer -replace ', (?=[A-Za-z]+=)', ',')
-    'serial' = $cert.SerialNumber
-    'not_before' = Format-RegenTime $cert.NotBefore
-    'not_after' = Format-RegenTime $cert.NotAfter
-    'sans' = (Get-RegenCertSans $cert)
-    'fingerprint' = @{ 'algorithm' = 'SHA256'; 'value' = ([BitConverter]::ToString($sha) -replace '-', ':') }
-    'expired' = ($cert.NotAfter.ToUniversalTime() -lt (Get-Date).ToUniversalTime())
-  }
 }

@@ -1,44 +1,45 @@
-# regen::cert_info on Windows: the agent's certificate, key, pending request and CA
-# certificate as found in its ssl dir (subject, issuer, SANs, validity, fingerprints).
-# Read-only. certname and ssldir default to what `puppet config print` says.
+# regen::cert_info on Windows: one certificate read with .NET: subject, issuer, SANs, validity,
+# serial and SHA256 fingerprint, and optionally whether it was issued by a CA certificate. Give
+# path, or certname (read from SSLDIR\certs\CERTNAME.pem), or neither to read this host's own
+# certificate (as puppet config says). Read-only. Same shape as cert_info.sh.
 param(
+  [string]$path,
   [string]$certname,
   [string]$ssldir,
+  [string]$ca_file,
   [string]$puppet,
   [switch]$_noop,
   [string]$_installdir
 )
 $ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files\common.ps1' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files\common.ps1' }
-. $lib
+if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
+else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
+. (Join-Path $lib 'common.ps1')
+. (Join-Path $lib 'pki.ps1')
 trap { Exit-RegenError 'regen/unexpected' ('cert_info: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
+if ($path -and $certname) { Exit-RegenError 'regen/bad-param' 'give path or certname, not both' @{} }
 Assert-RegenElevated 'cert_info'
-if (-not $certname -or -not $ssldir) {
-  if (-not $puppet) { $puppet = Find-RegenPuppet }
-  $config = Get-RegenPuppetConfig $puppet @('certname', 'ssldir')
-  if (-not $certname) { $certname = $config['certname'] }
-  if (-not $ssldir) { $ssldir = $config['ssldir'] }
+if (-not $path) {
+  if (-not $certname -or -not $ssldir) {
+    if ($puppet) {
+      if (-not [IO.File]::Exists($puppet)) { Exit-RegenError 'regen/puppet-missing' "puppet $puppet does not exist on this host" @{ 'puppet' = $puppet } }
+    }
+    else { $puppet = Find-RegenPuppet }
+    $config = Get-RegenPuppetConfig $puppet @('certname', 'ssldir') 'main'
+    if (-not $certname) { $certname = $config['certname'] }
+    if (-not $ssldir) { $ssldir = $config['ssldir'] }
+  }
+  Assert-RegenName $certname 'certname'
+  $path = (Get-RegenNormalPath $ssldir 'ssldir') + "\certs\$certname.pem"
 }
-Assert-RegenName $certname 'certname'
-$ssldir = Get-RegenNormalPath $ssldir 'ssldir'
-
-$cert = Get-RegenCertJson (Join-Path $ssldir "certs\$certname.pem")
-$ca = Get-RegenCertJson (Join-Path $ssldir 'certs\ca.pem')
-$key = Join-Path $ssldir "private_keys\$certname.pem"
-$csr = Join-Path $ssldir "certificate_requests\$certname.pem"
-$crl = Join-Path $ssldir 'crl.pem'
-$issuedByCa = $null
-if ($cert -and $ca) { $issuedByCa = ($cert['issuer'] -eq $ca['subject']) }
-
-Write-RegenResult @{
-  'certname' = $certname
-  'ssldir' = $ssldir
-  'cert' = $cert
-  'ca' = $ca
-  'issued_by_ca' = $issuedByCa
-  'key_present' = [IO.File]::Exists($key)
-  'csr_present' = [IO.File]::Exists($csr)
-  'crl_present' = [IO.File]::Exists($crl)
+$path = Get-RegenNormalPath $path 'path'
+if (-not [IO.File]::Exists($path)) { Exit-RegenError 'regen/not-found' "there is no certificate at $path" @{ 'path' = $path } }
+$info = Get-RegenCertJson $path
+if ($ca_file) {
+  $caPath = Get-RegenNormalPath $ca_file 'ca_file'
+  if (-not [IO.File]::Exists($caPath)) { Exit-RegenError 'regen/not-found' "there is no CA certificate at $caPath" @{ 'ca_file' = $caPath } }
+  $v = Test-RegenCertVerify $caPath $path
+  $info['verify'] = @{ 'ca_file' = $caPath; 'ok' = $v['ok']; 'message' = $v['message'] }
 }
+Write-RegenResult $info

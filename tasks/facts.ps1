@@ -1,71 +1,80 @@
-# regen::facts on Windows: what the agents plan must know before it deletes anything:
-# Puppet's own settings (from `puppet config print` as the administrator, whose confdir is
-# the one PE uses), the current certificate, the services, the OS and the clock.
+# regen::facts on Windows: what regen must know before it touches anything: Puppet's own
+# settings (one `puppet config print`, as the administrator, whose confdir is the one PE
+# uses), the Puppet version, the OS, the current certificate and CA, the clock, whether we
+# run elevated and the free space where backups go. Read-only. Same shape as facts.sh.
 param(
   [string]$puppet,
+  [string]$section = 'main',
+  [string[]]$disk_paths,
   [switch]$_noop,
   [string]$_installdir
 )
 $ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files\common.ps1' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files\common.ps1' }
-. $lib
+if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
+else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
+. (Join-Path $lib 'common.ps1')
+. (Join-Path $lib 'pki.ps1')
 trap { Exit-RegenError 'regen/unexpected' ('facts: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
+if ('main', 'master', 'agent', 'user' -cnotcontains $section) {
+  Exit-RegenError 'regen/bad-param' "section '$section' is not a valid puppet.conf section (expected main, master, agent or user)" @{ 'param' = 'section'; 'value' = $section }
+}
 # A non-elevated `puppet config print` answers for the user's own confdir, not the agent's.
 Assert-RegenElevated 'facts'
-
+$defaults = Get-RegenDefaults
+if (-not $disk_paths -or $disk_paths.Count -eq 0) { $disk_paths = @($defaults['allowed_roots'][0], $defaults['backup_root']) }
+$disks = New-Object System.Collections.ArrayList
+foreach ($p in $disk_paths) {
+  $full = Get-RegenNormalPath $p 'disk_paths'
+  $free = [long](New-Object IO.DriveInfo $full.Substring(0, 1)).AvailableFreeSpace
+  [void]$disks.Add(@{ 'path' = $full; 'free_bytes' = $free })
+}
 if ($puppet) {
-  if (-not (Test-Path -LiteralPath $puppet -PathType Leaf)) {
+  if (-not [IO.File]::Exists($puppet)) {
     Exit-RegenError 'regen/puppet-missing' "puppet $puppet does not exist on this host; leave the puppet parameter empty to find puppet.bat from the registry" @{ 'puppet' = $puppet }
   }
 }
 else { $puppet = Find-RegenPuppet }
 
-$config = Get-RegenPuppetConfig $puppet @('certname', 'dns_alt_names', 'ssldir', 'client_datadir', 'confdir')
+$config = Get-RegenPuppetConfig $puppet @('certname', 'dns_alt_names', 'ssldir', 'client_datadir', 'confdir', 'hostcert', 'localcacert') $section
 $version = Invoke-RegenNative $puppet @('--version')
-$certname = $config['certname']
-Assert-RegenName $certname 'certname'
-
+if ($version['exit_code'] -ne 0) {
+  Exit-RegenError 'regen/puppet-failed' "'puppet --version' failed (exit $($version['exit_code']))" @{ 'exit_code' = $version['exit_code']; 'output' = $version['stderr'] }
+}
+$versionRaw = @($version['stdout'].Trim().Split("`n"))[-1].Trim()
 $alt = @()
 if ($config['dns_alt_names']) {
   $alt = @($config['dns_alt_names'].Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
 }
 
-$ssldir = $config['ssldir']
-$cert = Get-RegenCertJson (Join-Path $ssldir "certs\$certname.pem")
-$ca = Get-RegenCertJson (Join-Path $ssldir 'certs\ca.pem')
-$keyPresent = [IO.File]::Exists((Join-Path $ssldir "private_keys\$certname.pem"))
-$catalog = Join-Path $config['client_datadir'] "catalog\$certname.json"
-
-$services = @{}
-foreach ($svcName in 'pe-puppet', 'pe-mcollective') {
-  $s = Get-Service -Name $svcName -ErrorAction SilentlyContinue
-  if ($s) { $services[$svcName] = $s.Status.ToString().ToLowerInvariant() } else { $services[$svcName] = 'absent' }
-}
+$cert = Get-RegenCertJson $config['hostcert']
+$ca = Get-RegenCertJson $config['localcacert']
+$issued = $null
+if ($cert -and $ca) { $issued = (Test-RegenCertVerify $config['localcacert'] $config['hostcert'])['ok'] }
 
 $os = Get-WmiObject -Class Win32_OperatingSystem
-$net = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties()
-$fqdn = $net.HostName
-if ($net.DomainName) { $fqdn = $fqdn + '.' + $net.DomainName }
-
+$arch = 'x86'
+if ([string]$os.OSArchitecture -match '64') { $arch = 'x64' }
+$now = Get-Date
 Write-RegenResult @{
-  'certname' = $certname
+  'certname' = $config['certname']
   'dns_alt_names' = $alt
-  'ssldir' = $ssldir
+  'ssldir' = $config['ssldir']
   'client_datadir' = $config['client_datadir']
   'confdir' = $config['confdir']
-  'catalog' = @{ 'path' = $catalog; 'present' = (Test-Path -LiteralPath $catalog -PathType Leaf) }
-  'puppet' = $puppet
-  'puppet_version' = $version['stdout'].Trim()
+  'hostcert' = $config['hostcert']
+  'localcacert' = $config['localcacert']
+  'puppet' = @{ 'path' = $puppet; 'version' = $versionRaw.Split(' ')[0]; 'version_string' = $versionRaw }
+  'os' = @{
+    'kernel' = 'windows'; 'release' = [string]$os.Version; 'arch' = $arch; 'hostname' = [Environment]::MachineName.ToLowerInvariant()
+    'id' = 'windows'; 'version' = [string]$os.Version; 'name' = [string]$os.Caption
+  }
   'cert' = $cert
-  'ca_cert' = $ca
-  'key_present' = $keyPresent
-  'services' = $services
-  'os' = @{ 'family' = 'windows'; 'name' = [string]$os.Caption; 'version' = [string]$os.Version; 'architecture' = [string]$os.OSArchitecture }
-  'hostname' = $net.HostName.ToLowerInvariant()
-  'fqdn' = $fqdn.ToLowerInvariant()
-  'clock' = Format-RegenTime (Get-Date)
+  'ca' = $ca
+  'cert_issued_by_ca' = $issued
+  'clock' = @{ 'epoch' = [long][Math]::Floor(($now.ToUniversalTime() - (New-Object DateTime 1970, 1, 1, 0, 0, 0, ([DateTimeKind]::Utc))).TotalSeconds); 'utc' = Format-RegenTime $now }
+  'root' = $true
   'elevated' = $true
   'user' = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+  'disk' = $disks.ToArray()
 }

@@ -24,14 +24,14 @@ if ($puppet) {
 }
 else { $puppet = Find-RegenPuppet }
 
-$arguments = @('agent', '--test', '--detailed-exitcodes', '--color=false', '--waitforcert', [string]$waitforcert)
-$command = 'puppet ' + ($arguments -join ' ')
+$arguments = @('agent', '--test', '--detailed-exitcodes', '--waitforcert', [string]$waitforcert)
+$command = 'puppet ' + ($arguments -join ' ') + ' --color=false'
 # Even `puppet agent --noop` would make a key and submit a request: in no-op mode nothing runs.
 if ($_noop) { Write-RegenResult @{ 'noop' = $true; 'command' = $command; 'puppet' = $puppet } }
 
-$run = Invoke-RegenNative $puppet $arguments
+$run = Invoke-RegenPuppet $puppet $arguments
 $code = [int]$run['exit_code']
-$output = ($run['stdout'] + "`n" + $run['stderr']).Trim()
+$output = $run['output']
 $lines = @($output.Split("`n") | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ -ne '' })
 $tail = @($lines | Select-Object -Last 20)
 $result = @{ 'exit_code' = $code; 'command' = $command; 'output' = $tail }
