@@ -87,12 +87,11 @@ export function buildModel(root: GroupDef, issues: Issues): Model {
       seen.set(name, t.loc);
       node.members.push(name);
     }
+    if (!model.groups.has(node.name)) model.groups.set(node.name, node);
     node.children = g.groups.map(link);
-    model.groups.set(node.name, node);
     return node;
   };
   model.root = link(root);
-  model.groups.set('all', model.root);
 
   // Pass 3: clashes between group names, target names and aliases.
   const builtin = model.targets.get('all') ?? (model.aliases.has('all') ? { loc: aliasLocs.get('all')! } : undefined);

@@ -3,7 +3,6 @@
 import type { Node } from 'yaml';
 import { SECRET_CONFIG_KEYS, type TargetConfig } from './types.js';
 import { show } from './errors.js';
-import { PluginRef } from './plugins.js';
 import { join, type Reader } from './yamlread.js';
 
 /** Config as written: nested plain maps whose leaves may still be plugin references. */
@@ -94,7 +93,7 @@ export function checkValue(
 export function readConfig(r: Reader, node: Node | null, path: string): RawConfig {
   const out: RawConfig = {};
   if (r.isNull(node)) return out;
-  if (r.plugin(node, path)) {
+  if (r.isPlugin(node)) {
     r.fail(node, path, 'regen resolves _plugin references only for single config values, not a whole config map');
     return out;
   }
@@ -120,8 +119,7 @@ export function readConfig(r: Reader, node: Node | null, path: string): RawConfi
 }
 
 function readField(r: Reader, transport: keyof typeof FIELDS, key: string, node: Node | null, path: string): unknown {
-  const ref = r.plugin(node, path);
-  if (ref) return ref;
+  if (r.isPlugin(node)) return r.plugin(node, path);
   if (key === 'private-key' && !r.isNull(node) && r.scalar(node) === undefined) {
     const entries = r.known(node, path, ['key-data'], 'a key file path or a map with key-data');
     if (!entries) return undefined;
@@ -130,8 +128,12 @@ function readField(r: Reader, transport: keyof typeof FIELDS, key: string, node:
       r.fail(node, path, "expected 'key-data' with the private key's contents");
       return undefined;
     }
-    const inner = r.plugin(data.value, `${path}.key-data`) ?? r.scalar(data.value);
-    if (inner instanceof PluginRef || (typeof inner === 'string' && inner !== '')) return { 'key-data': inner };
+    if (r.isPlugin(data.value)) {
+      const ref = r.plugin(data.value, `${path}.key-data`);
+      return ref && { 'key-data': ref };
+    }
+    const inner = r.scalar(data.value);
+    if (typeof inner === 'string' && inner !== '') return { 'key-data': inner };
     r.fail(data.value, `${path}.key-data`, `expected the private key's contents, got ${gotValue('key-data', inner)}`);
     return undefined;
   }

@@ -107,7 +107,8 @@ function onlyHosts(options: LoadOptions): boolean {
 
 function missingMessage(path: string): string {
   const example = findExample();
-  const from = example ? `cp ${relative(process.cwd(), example) || example} ${path}` : `create ${path}`;
+  const rel = example && relative(process.cwd(), example);
+  const from = example ? `cp ${rel && !rel.startsWith('..') ? rel : example} ${path}` : `create ${path}`;
   return (
     `inventory file not found. Describe your master and agents in it: ${from}, then edit the host names ` +
     '(or pass -i PATH). Hosts can also be given without an inventory as full names or URIs, e.g. -t ssh://root@puppet.example.com'

@@ -100,10 +100,16 @@ export class Reader {
     return n && isScalar(n) ? n.value : undefined;
   }
 
-  /** A plugin reference when the node is a map with a `_plugin` key. */
+  /** Whether the node is a map with a `_plugin` key. */
+  isPlugin(node: Node | null): boolean {
+    const n = this.deref(node);
+    return !!n && isMap(n) && n.items.some((p) => this.scalar(p.key as Node) === '_plugin');
+  }
+
+  /** The plugin reference a `_plugin` map makes, or undefined (with issues) if it is not usable. */
   plugin(node: Node | null, path: string): PluginRef | undefined {
     const n = this.deref(node);
-    if (!n || !isMap(n) || !n.items.some((p) => this.scalar(p.key as Node) === '_plugin')) return undefined;
+    if (!n || !this.isPlugin(n)) return undefined;
     const params: Record<string, { value: unknown; node: Node }> = {};
     for (const e of this.entries(n, path) ?? []) params[e.key] = { value: this.plain(e.value), node: e.keyNode };
     return readPluginParams(params, path, this.loc(n), (at, p, msg) => this.fail(at, p, msg));
@@ -114,9 +120,8 @@ export class Reader {
     const n = this.deref(node);
     if (!n) return null;
     if (isMap(n)) {
-      const ref = this.plugin(n, path);
-      if (ref) {
-        if (plugins) return ref;
+      if (this.isPlugin(n)) {
+        if (plugins) return this.plugin(n, path) ?? null;
         this.fail(n, path, 'regen resolves _plugin references only in config and vars');
         return null;
       }
