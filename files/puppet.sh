@@ -1,10 +1,11 @@
 # regen task library: running the puppet CLI and reading its output. Sourced after common.sh.
 
-# puppet_cmd PUPPET ARGS...: run puppet with colours off and no stdin; OUT holds stdout+stderr, RC the code.
+# puppet_cmd PUPPET ARGS...: run puppet with no stdin; OUT holds stdout+stderr without colour codes,
+# RC the exit code.
 puppet_cmd() {
   _pp=$1
   shift
-  run_capture "$_pp" "$@" --color=false
+  run_capture "$_pp" "$@"
   OUT=$(strip_ansi "$OUT")
 }
 
@@ -33,10 +34,11 @@ puppet_config() {
 # split_commas TEXT: the comma-separated items of TEXT, trimmed, one per line.
 split_commas() { printf '%s\n' "$1" | tr ',' '\n' | sed 's/^[ ]*//; s/[ ]*$//' | grep -v '^$' || true; }
 
-# cert_state SSLDIR NAME: signed (CA holds a signed cert), requested (a CSR waits), or absent.
+# cert_state SSLDIR NAME: requested (a CSR waits: `puppet cert sign` would sign it), signed (the CA holds
+# a signed certificate and no request waits), or absent.
 cert_state() {
-  if [ -f "$1/ca/signed/$2.pem" ]; then printf signed
-  elif [ -f "$1/ca/requests/$2.pem" ]; then printf requested
+  if [ -f "$1/ca/requests/$2.pem" ]; then printf requested
+  elif [ -f "$1/ca/signed/$2.pem" ]; then printf signed
   else printf absent; fi
 }
 

@@ -11,7 +11,7 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/manifest.sh"
 
 param puppet "$PE_PUPPET"
-param section main
+param section master
 param_list disk_paths "[\"/etc/puppetlabs\",\"/opt/puppet\",\"/var/opt/lib/pe-puppet\",\"$PE_BACKUP_DIR\"]"
 check_pattern section "$section" '^(main|master|agent|user)$' "puppet.conf section"
 need_puppet "$puppet"

@@ -1,0 +1,45 @@
+#!/bin/sh
+# One `puppet agent -t` with detailed exit codes: 0 (no changes) and 2 (changes) are success; 1, 4 and
+# 6 are failures, explained. After an agent's ssldir was cleared this run makes a new key and submits a
+# certificate request. In no-op mode nothing runs: even `puppet agent --noop` would submit a request.
+lib=${PT__installdir:-}/regen/files
+[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+. "$lib/common.sh"
+. "$lib/puppet.sh"
+
+param puppet "$PE_PUPPET"
+param waitforcert 0
+check_pattern waitforcert "$waitforcert" '^[0-9]{1,4}$' "number of seconds (0 to 9999)"
+need_puppet "$puppet"
+command="puppet agent --test --detailed-exitcodes --waitforcert $waitforcert"
+if [ "$NOOP" = true ]; then
+  printf '{"command":%s,"puppet":%s,"noop":true}\n' "$(json_str "$command")" "$(json_str "$puppet")"
+  exit 0
+fi
+
+puppet_cmd "$puppet" agent --test --detailed-exitcodes --waitforcert "$waitforcert"
+tail=$(last_lines 20 "$OUT" | json_lines)
+case $RC in
+  0 | 2)
+    if [ "$RC" -eq 2 ]; then changes=true meaning="the run succeeded and made changes"
+    else changes=false meaning="the run succeeded with no changes"; fi
+    printf '{"exit_code":%s,"changes":%s,"meaning":%s,"command":%s,"output":%s}\n' "$RC" "$changes" \
+      "$(json_str "$meaning")" "$(json_str "$command")" "$tail"
+    exit 0 ;;
+  1)
+    meaning="the run failed or could not start"
+    case $OUT in
+      *"no certificate found and waitforcert is disabled"* | *"Did not receive certificate"*)
+        meaning="the agent has no signed certificate yet: sign its request on the CA master (cert_sign), then run again" ;;
+      *"already in progress"*) meaning="another Puppet run is in progress (its lock file exists): wait for it and run again" ;;
+      *"certificate verify failed"* | *"does not match"*)
+        meaning="SSL verification failed: the agent's certificate or CA copy does not match the master's CA; clear the agent's ssldir and request a new certificate" ;;
+      *"Could not retrieve catalog"* | *"Could not request certificate"* | *"Connection refused"*)
+        meaning="the agent could not get a catalog or certificate from the master: is the master up and reachable, and did its catalog compile?" ;;
+    esac ;;
+  4) meaning="the run completed but some resources failed" ;;
+  6) meaning="the run made changes but some resources failed" ;;
+  *) meaning="puppet exited with an unexpected code" ;;
+esac
+fail puppet-run-failed "puppet agent run failed with exit code $RC: $meaning" \
+  "{\"exit_code\":$RC,\"meaning\":$(json_str "$meaning"),\"command\":$(json_str "$command"),\"output\":$tail}"

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Start, stop, restart or query a service the way the PE 3.7 procedure does, with
+# `puppet resource service NAME ensure=running|stopped`, and report the state before and after.
+# `puppet resource` exits 0 even when the change fails, so the resulting state is checked.
+lib=${PT__installdir:-}/regen/files
+[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+. "$lib/common.sh"
+. "$lib/puppet.sh"
+
+param name ''
+param action status
+param puppet "$PE_PUPPET"
+check_pattern name "$name" "$SERVICE_RE" "service name"
+check_pattern action "$action" '^(status|start|stop|restart)$' "action (status, start, stop or restart)"
+need_puppet "$puppet"
+
+# ensure_service [ENSURE]: run puppet resource; set STATE to the ensure value it reports.
+ensure_service() {
+  if [ -n "${1:-}" ]; then puppet_cmd "$puppet" resource service "$name" "ensure=$1"
+  else puppet_cmd "$puppet" resource service "$name"; fi
+  STATE=$(printf '%s\n' "$OUT" | sed -n "s/^ *ensure *=> *'\([a-z]*\)',*\$/\1/p" | tail -n 1)
+  errors=$(puppet_errors)
+  if [ "$RC" -ne 0 ] || [ -n "$errors" ] || [ -z "$STATE" ] || { [ -n "${1:-}" ] && [ "$STATE" != "$1" ]; }; then
+    fail service-failed "'puppet resource service $name${1:+ ensure=$1}' did not leave $name ${1:-readable}: $(last_lines 3 "${errors:-$OUT}")" \
+      "{\"service\":$(json_str "$name"),\"exit_code\":$RC,\"state\":$(json_str "$STATE"),\"output\":$(last_lines 30 "$OUT" | json_lines)}"
+  fi
+}
+report() {
+  printf '{"service":%s,"action":"%s","before":%s,"after":%s,"changed":%s%s}\n' "$(json_str "$name")" "$action"     "$(json_str "$before")" "$(json_str "$after")" "$changed" "$1"
+}
+
+ensure_service
+before=$STATE after=$STATE changed=false
+case $action in
+  start) want=running ;;
+  stop) want=stopped ;;
+  restart) want=running changed=true ;;
+  *) report ''; exit 0 ;;
+esac
+[ "$before" = "$want" ] || changed=true
+if [ "$NOOP" = true ]; then after=$want; report ',"noop":true'; exit 0; fi
+[ "$action" = restart ] && [ "$before" = running ] && ensure_service stopped
+ensure_service "$want"
+after=$STATE
+report ''
