@@ -17,6 +17,19 @@ describe('loading an inventory: every problem reported with file:line:col and ke
     expect(inv.targetNames()).toEqual(['web01.example.com', 'db01']);
   });
 
+  it('follows YAML anchors, so shared settings can be written once', () => {
+    const inv = load(yaml`
+      groups:
+        - name: east
+          config: &linux { ssh: { user: admin, run-as: root } }
+          targets: [e1.example.com]
+        - name: west
+          config: *linux
+          targets: [w1.example.com]
+    `);
+    expect(inv.resolve('w1.example.com')[0].config.ssh).toEqual({ user: 'admin', 'run-as': 'root' });
+  });
+
   it('accepts an empty file as an empty inventory', () => {
     expect(load('').targetNames()).toEqual([]);
   });

@@ -93,9 +93,17 @@ describe('_plugin: prompt', () => {
   });
 
   it('fails with a clear message when standard input is not a terminal', () => {
-    // vitest runs without a terminal on stdin, like regen under cron or CI.
-    expect(process.stdin.isTTY).toBeFalsy();
-    expect(problems(() => load(source, { prompt: ttyPrompt }).resolve('win1.example.com'))).toEqual([
+    // As under cron or CI, whether or not these tests themselves run in a terminal.
+    const wasTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    let found: string[];
+    try {
+      found = problems(() => load(source, { prompt: ttyPrompt }).resolve('win1.example.com'));
+    } finally {
+      if (wasTTY) Object.defineProperty(process.stdin, 'isTTY', wasTTY);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+    expect(found).toEqual([
       "inventory.yaml:20:11: groups[1].config.winrm.password: cannot prompt for 'WinRM password for Administrator': " +
         'standard input is not a terminal. Run regen interactively, or give the secret with { _plugin: env_var, var: NAME } instead ' +
         "(prompt 'WinRM password for Administrator')",

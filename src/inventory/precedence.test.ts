@@ -60,6 +60,19 @@ describe('precedence: which config, vars and facts a target ends up with', () =>
     expect(db01.groups).toEqual(['all', 'backup']);
   });
 
+  it('lets a group list a target defined elsewhere by its name or alias', () => {
+    const inv = load(yaml`
+      groups:
+        - name: linux
+          targets: [{ name: web01.example.com, alias: [web01] }]
+        - name: frontends
+          config: { ssh: { run-as: nginx } }
+          targets: [web01]
+    `);
+    const [web01] = inv.resolve('frontends');
+    expect([web01.name, web01.groups, web01.config.ssh]).toEqual(['web01.example.com', ['all', 'linux', 'frontends'], { 'run-as': 'nginx' }]);
+  });
+
   it('lets an earlier branch win even over a deeper later one', () => {
     const inv = load(yaml`
       groups:
