@@ -14,8 +14,8 @@ else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\fi
 trap { Exit-RegenError 'regen/unexpected' ('puppet_run: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
 Assert-RegenElevated 'puppet_run'
-if ($waitforcert -lt 0 -or $waitforcert -gt 3600) {
-  Exit-RegenError 'regen/bad-param' "waitforcert $waitforcert must be between 0 and 3600 seconds" @{ 'waitforcert' = $waitforcert }
+if ($waitforcert -lt 0 -or $waitforcert -gt 9999) {
+  Exit-RegenError 'regen/bad-param' "waitforcert $waitforcert is not a number of seconds (0 to 9999)" @{ 'param' = 'waitforcert'; 'value' = $waitforcert }
 }
 if ($puppet) {
   if (-not (Test-Path -LiteralPath $puppet -PathType Leaf)) {
@@ -25,7 +25,7 @@ if ($puppet) {
 else { $puppet = Find-RegenPuppet }
 
 $arguments = @('agent', '--test', '--detailed-exitcodes', '--waitforcert', [string]$waitforcert)
-$command = 'puppet ' + ($arguments -join ' ') + ' --color=false'
+$command = 'puppet ' + ($arguments -join ' ')
 # Even `puppet agent --noop` would make a key and submit a request: in no-op mode nothing runs.
 if ($_noop) { Write-RegenResult @{ 'noop' = $true; 'command' = $command; 'puppet' = $puppet } }
 
@@ -36,26 +36,29 @@ $lines = @($output.Split("`n") | ForEach-Object { $_.TrimEnd() } | Where-Object 
 $tail = @($lines | Select-Object -Last 20)
 $result = @{ 'exit_code' = $code; 'command' = $command; 'output' = $tail }
 
-switch ($code) {
-  0 { $result['changes'] = $false; $result['meaning'] = 'the run succeeded with no changes'; Write-RegenResult $result }
-  2 { $result['changes'] = $true; $result['meaning'] = 'the run succeeded and changed resources'; Write-RegenResult $result }
-  4 { $meaning = 'the run completed but some resources failed' }
-  6 { $meaning = 'the run completed with changes, and some resources failed' }
-  default { $meaning = "the run failed (exit code $code)" }
-}
+if ($code -eq 0) { $result['changes'] = $false; $result['meaning'] = 'the run succeeded with no changes'; Write-RegenResult $result }
+if ($code -eq 2) { $result['changes'] = $true; $result['meaning'] = 'the run succeeded and made changes'; Write-RegenResult $result }
 $reason = 'run-failed'
-if ($output -match 'no certificate found and waitforcert is disabled|Did not receive certificate') {
+if ($code -eq 4) { $meaning = 'the run completed but some resources failed' }
+elseif ($code -eq 6) { $meaning = 'the run made changes but some resources failed' }
+elseif ($code -ne 1) { $meaning = 'puppet exited with an unexpected code' }
+elseif ($output -match 'no certificate found and waitforcert is disabled|Did not receive certificate') {
   $reason = 'waiting-for-cert'
-  $meaning = 'the agent submitted a certificate request and has no signed certificate yet; sign it on the CA (puppet cert sign) and run again'
+  $meaning = 'the agent has no signed certificate yet: sign its request on the CA master (cert_sign), then run again'
 }
 elseif ($output -match 'already in progress') {
   $reason = 'run-in-progress'
-  $meaning = 'another Puppet run holds the lock; wait for it or stop the pe-puppet service first'
+  $meaning = 'another Puppet run is in progress (its lock file exists): wait for it and run again'
 }
-elseif ($output -match 'certificate verify failed|does not match the server|Certificate .* has been revoked') {
+elseif ($output -match 'certificate verify failed|does not match') {
   $reason = 'cert-mismatch'
-  $meaning = "the agent's certificate or CA does not match the master's; clear the agent's ssl dir and request a new certificate"
+  $meaning = "SSL verification failed: the agent's certificate or CA copy does not match the master's CA; clear the agent's ssldir and request a new certificate"
 }
+elseif ($output -match 'Could not retrieve catalog|Could not request certificate|Connection refused') {
+  $reason = 'master-unreachable'
+  $meaning = 'the agent could not get a catalog or certificate from the master: is the master up and reachable, and did its catalog compile?'
+}
+else { $meaning = 'the run failed or could not start' }
 $result['reason'] = $reason
 $result['meaning'] = $meaning
-Exit-RegenError 'regen/puppet-run' "puppet agent run failed: $meaning" $result
+Exit-RegenError 'regen/puppet-run-failed' "puppet agent run failed with exit code ${code}: $meaning" $result

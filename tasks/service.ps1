@@ -1,5 +1,6 @@
 # regen::service on Windows: status, stop, start or restart a PE service (pe-puppet,
-# pe-mcollective). A stop waits up to `timeout` seconds; when the service hangs in
+# pe-mcollective) through the service control manager, and report the state before and
+# after, as service.sh does. A stop waits up to `timeout` seconds; when the service hangs in
 # StopPending (pe-mcollective is known to), it is queried again and its process is ended
 # only when force_kill is true.
 param(
@@ -27,7 +28,7 @@ Assert-RegenElevated 'service'
 
 $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
 if (-not $svc) {
-  Exit-RegenError 'regen/service-unknown' "there is no service named $name on this host" @{ 'name' = $name }
+  Exit-RegenError 'regen/service-failed' "there is no service named $name on this host" @{ 'service' = $name }
 }
 
 function Get-State {
@@ -59,7 +60,7 @@ function Stop-RegenService($Result) {
   if ($state -eq 'stopped') { $Result['requeried'] = $true; return }
   $info = Get-ServiceInfo
   if ($info['pid'] -ne 0) { $procId = $info['pid'] }
-  $details = @{ 'name' = $name; 'status' = $state; 'pid' = $procId; 'timeout' = $timeout }
+  $details = @{ 'service' = $name; 'state' = $state; 'pid' = $procId; 'timeout' = $timeout }
   if (-not $force_kill) {
     Exit-RegenError 'regen/service-hung' "service $name did not stop within $timeout s (still $state, process $procId); rerun with force_kill=true to end its process, or stop it on the host" $details
   }
@@ -73,8 +74,8 @@ function Stop-RegenService($Result) {
   }
   Stop-Process -Id $procId -Force
   if (-not (Wait-State 'stopped' 30)) {
-    $details['status'] = Get-State
-    Exit-RegenError 'regen/service-hung' "process $procId of service $name was ended but the service is still $($details['status'])" $details
+    $details['state'] = Get-State
+    Exit-RegenError 'regen/service-hung' "process $procId of service $name was ended but the service is still $($details['state'])" $details
   }
   $Result['forced'] = $true
   $Result['killed_pid'] = $procId
@@ -84,28 +85,27 @@ function Start-RegenService {
   $svc.Start()
   if (-not (Wait-State 'running' $timeout)) {
     $state = Get-State
-    Exit-RegenError 'regen/service-start' "service $name did not reach running within $timeout s (now $state); see the Application event log on the host" @{ 'name' = $name; 'status' = $state; 'timeout' = $timeout }
+    Exit-RegenError 'regen/service-failed' "service $name did not reach running within $timeout s (now $state); see the Application event log on the host" @{ 'service' = $name; 'state' = $state; 'timeout' = $timeout }
   }
 }
 
 $before = Get-State
-$result = @{ 'name' = $name; 'action' = $action; 'previous' = $before; 'changed' = $false }
+$result = @{ 'service' = $name; 'action' = $action; 'before' = $before; 'changed' = $false }
 $wantStop = ($action -eq 'stop' -or $action -eq 'restart') -and $before -ne 'stopped'
 $wantStart = ($action -eq 'start' -and $before -ne 'running') -or $action -eq 'restart'
 
-if ($_noop -and ($wantStop -or $wantStart)) {
-  $would = @()
-  if ($wantStop) { $would += 'stop' }
-  if ($wantStart) { $would += 'start' }
+if ($_noop) {
   $result['noop'] = $true
-  $result['would'] = $would
+  $result['changed'] = $wantStop -or $wantStart
+  if ($action -eq 'stop') { $result['after'] = 'stopped' }
+  elseif ($action -eq 'status') { $result['after'] = $before }
+  else { $result['after'] = 'running' }
+  Write-RegenResult $result
 }
-else {
-  if ($wantStop) { Stop-RegenService $result; $result['changed'] = $true }
-  if ($wantStart) { Start-RegenService; $result['changed'] = $true }
-}
+if ($wantStop) { Stop-RegenService $result; $result['changed'] = $true }
+if ($wantStart) { Start-RegenService; $result['changed'] = $true }
 $info = Get-ServiceInfo
-$result['status'] = Get-State
+$result['after'] = Get-State
 $result['pid'] = $info['pid']
 $result['start_mode'] = $info['start_mode']
 Write-RegenResult $result
