@@ -1,0 +1,97 @@
+// The POSIX task bundle's metadata and scripts: Bolt's schema and rules, defaults that agree with the
+// scripts, and scripts that parse under dash and bash --posix (the /bin/sh of Debian and RHEL).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
+import { loadTasks } from '../../../src/tasks/load.js';
+
+// shared/ sits beside the repository (as in the work tree and in CI).
+const schemaPath = path.resolve(BUNDLE_ROOT, '../shared/schemas/puppet-task.schema.json');
+const shTasks = readdirSync(TASKS_DIR).filter((f) => f.endsWith('.sh')).map((f) => f.slice(0, -3)).sort();
+const libs = readdirSync(FILES_DIR).filter((f) => f.endsWith('.sh'));
+
+const EXPECTED = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign',
+  'chmod', 'chown', 'clear_dir', 'copy_file', 'copy_keypair', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
+
+describe('POSIX task metadata', () => {
+  it('has every task of the procedure, each with NAME.json and NAME.sh', () => {
+    expect(shTasks).toEqual(EXPECTED);
+    for (const name of shTasks) expect(readdirSync(TASKS_DIR)).toContain(`${name}.json`);
+  });
+
+  it('validates against the Puppet task schema and the loader (Bolt rules)', () => {
+    const ajv = new Ajv({ strict: false });
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    delete schema.$schema;
+    const validate = ajv.compile(schema);
+    for (const name of shTasks) {
+      const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
+      expect(validate(meta), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
+    const tasks = loadTasks();
+    for (const name of shTasks) expect(tasks.has(name)).toBe(true);
+  });
+
+  it('declares typed, described parameters, no-op support and the shell implementation with common.sh', () => {
+    for (const name of shTasks) {
+      const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
+      expect(meta.supports_noop, name).toBe(true);
+      expect(meta.input_method, name).toBe('environment');
+      for (const [param, spec] of Object.entries<Record<string, unknown>>(meta.parameters)) {
+        expect(param).toMatch(/^[a-z][a-z0-9_]*$/);
+        expect(typeof spec.type, `${name}.${param}`).toBe('string');
+        expect(String(spec.description).length, `${name}.${param}`).toBeGreaterThan(10);
+      }
+      const impl = meta.implementations.find((i: { name: string }) => i.name === `${name}.sh`);
+      expect(impl.requirements).toEqual(['shell']);
+      expect(impl.files[0]).toBe('regen/files/common.sh');
+      // Every library the script sources is delivered with it.
+      const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
+      const sourced = [...script.matchAll(/^\. "\$lib\/([a-z]+\.sh)"/gm)].map((m) => `regen/files/${m[1]}`);
+      expect([...impl.files].sort(), name).toEqual([...sourced].sort());
+    }
+  });
+
+  it('has destructive tasks that take allowed_roots, with PE 3.7 defaults', () => {
+    for (const name of ['clear_dir', 'remove_file', 'copy_file', 'copy_keypair', 'chown', 'chmod', 'restore']) {
+      const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
+      const roots = meta.parameters.allowed_roots;
+      expect(roots.type, name).toBe('Array[String[1]]');
+      expect(roots.default.length, name).toBeGreaterThan(0);
+      for (const r of roots.default) expect(r).toMatch(/^\/(etc\/puppetlabs|opt\/puppet\/|var\/opt\/lib\/pe-puppet)/);
+    }
+  });
+
+  it('documents the same defaults the scripts fall back to', () => {
+    // Each `param NAME DEFAULT` / `param_list` / `param_bool` line, evaluated after sourcing common.sh.
+    for (const name of shTasks) {
+      const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
+      const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
+      for (const m of script.matchAll(/^param(_list|_bool)? ([a-z_]+) (.+)$/gm)) {
+        const [, kind, param, expr] = m;
+        const spec = meta.parameters[param];
+        expect(spec, `${name}: script reads undeclared parameter ${param}`).toBeDefined();
+        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1"; printf '%s' ${expr}`, 'sh',
+          path.join(FILES_DIR, 'common.sh')], { encoding: 'utf8' });
+        const scriptDefault = kind === '_list' ? (value === '' ? undefined : JSON.parse(value))
+          : kind === '_bool' ? value === 'true' : value;
+        if (spec.default === undefined) expect(scriptDefault === undefined || scriptDefault === '', `${name}.${param}`).toBe(true);
+        else expect(scriptDefault, `${name}.${param}`).toEqual(spec.default === 0 ? '0' : spec.default);
+      }
+    }
+  });
+
+  it('has scripts and libraries that parse under dash and bash --posix', () => {
+    const files = [...shTasks.map((n) => path.join(TASKS_DIR, `${n}.sh`)), ...libs.map((f) => path.join(FILES_DIR, f))];
+    for (const file of files) {
+      execFileSync('dash', ['-n', file]);
+      execFileSync('bash', ['--posix', '-n', file]);
+    }
+    for (const name of shTasks) {
+      expect(readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8').startsWith('#!/bin/sh\n'), name).toBe(true);
+    }
+  });
+});
