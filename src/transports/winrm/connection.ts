@@ -11,6 +11,11 @@ const STDIN_CHUNK = 48 * 1024;
 /** HTTP timeout for the Signal and Delete sent while cleaning up. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 
+/** w:InvalidSelectors, code 2150858843: "the shell was not found on the server". */
+function isShellGone(err: WinrmFault): boolean {
+  return err.fault.wsmanCode === '2150858843' || /InvalidSelectors$/.test(err.fault.subcode);
+}
+
 export interface WinrmSettings {
   targetName: string;
   client: WsmanClient;
@@ -91,8 +96,8 @@ export class WinrmConnection implements Connection {
       try {
         commandId = await this.ops.command(shellId, command, abort.signal);
       } catch (err) {
-        // The server may have dropped an idle shell (IdleTimeout): make a new one, once.
-        if (!(err instanceof WinrmFault) || !reused) throw err;
+        // The server dropped the shell (its IdleTimeout passed): make a new one, once.
+        if (!(err instanceof WinrmFault && isShellGone(err)) || !reused) throw err;
         this.shellId = undefined;
         step = 'create shell';
         shellId = this.shellId = await this.ops.createShell(abort.signal);

@@ -16,6 +16,22 @@ export interface ErrorContext {
 
 const shorten = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
 
+const CONNECT_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens on that port)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset by the server',
+};
+
+/** OpenSSL errors read "...:SSL routines:fn:reason:file:line:": keep the reason. */
+function tlsReason(message: string): string {
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1];
+  if (reason === 'wrong version number') return 'the server did not answer in TLS (wrong version number): is this a plain HTTP listener?';
+  return reason ?? message;
+}
+
 export function toTransportError(err: unknown, ctx: ErrorContext): TransportError {
   if (err instanceof TransportError) return err;
   const where = `${ctx.targetName}: WinRM ${ctx.step}${ctx.command ? ` for \`${shorten(ctx.command)}\`` : ''} at ${ctx.endpoint}`;
@@ -52,14 +68,14 @@ export function toTransportError(err: unknown, ctx: ErrorContext): TransportErro
         return new TransportError(
           'connect',
           ctx.targetName,
-          `${where} failed: cannot connect: ${err.message}${code}`,
+          `${where} failed: cannot connect: ${(err.code && CONNECT_REASONS[err.code]) ?? err.message}${code}`,
           'check the host name and winrm.port (5985 for HTTP, 5986 for HTTPS), that the WinRM service listens there (winrm quickconfig; an HTTPS listener for ssl) and that no firewall blocks it',
         );
       case 'tls':
         return new TransportError(
           'tls',
           ctx.targetName,
-          `${where} failed: TLS handshake failed: ${err.message}${code}`,
+          `${where} failed: TLS handshake failed: ${tlsReason(err.message)}${code}`,
           "set winrm.cacert to the PEM file of the CA that signed the listener's certificate and make sure the certificate names this host; ssl-verify: false skips the check (tests only); use ssl: false if the port speaks plain HTTP",
         );
       case 'protocol':

@@ -8,6 +8,7 @@
 //                      Signal (signalCode), Delete: assert on these, e.g. that a timeout sent
 //                      Signal and Delete, or that no secret reached a command line
 //   server.openShells  shells created and not yet deleted
+//   server.dropIdleConnections()  close idle keep-alive sockets (NTLM must authenticate again)
 //   await server.stop()
 //
 // Options: users {name: password} (local accounts; 'DOMAIN\user' logins match by user name);
@@ -17,7 +18,8 @@
 // NTLM messages get 500); operationTimeoutMs caps the client's OperationTimeout so a silent
 // command yields w:TimedOut faults quickly; chunkBytes caps the output bytes per Receive
 // (default 64 KiB; small values split output over many Receives with Running states);
-// idleTimeoutMs closes idle keep-alive connections (default 120 s, like HTTP.sys).
+// idleTimeoutMs closes idle keep-alive connections (default 120 s, like HTTP.sys); inject
+// ({action, commandLine, shellId}) may return {subcode, code, reason} to answer with that fault.
 //
 // Handler API (see types.ts): handler({commandLine, stdin, readStdin, signal, user}) returns an
 // AsyncIterable of {stream: 'stdout'|'stderr', data: Buffer|string} items and, last, {exitCode}.
@@ -31,9 +33,9 @@ import { defaultHandler } from './default-handler.js';
 import { authenticate, sealReply, type AuthOptions } from './auth.js';
 import { Shells } from './shells.js';
 import { readRequest } from './soap.js';
-import type { WsmanHandler, WsmanLogEntry } from './types.js';
+import type { WsmanFaultInjector, WsmanHandler, WsmanLogEntry } from './types.js';
 
-export type { WsmanCommand, WsmanHandler, WsmanLogEntry, WsmanOutput } from './types.js';
+export type { WsmanCommand, WsmanFaultInjector, WsmanHandler, WsmanLogEntry, WsmanOutput } from './types.js';
 export { defaultHandler } from './default-handler.js';
 
 export interface WsmanServerOptions {
@@ -46,6 +48,7 @@ export interface WsmanServerOptions {
   idleTimeoutMs?: number;
   host?: string;
   handler?: WsmanHandler;
+  inject?: WsmanFaultInjector;
 }
 
 export interface WsmanServer {
@@ -54,6 +57,8 @@ export interface WsmanServer {
   port: number;
   log: WsmanLogEntry[];
   readonly openShells: number;
+  /** Closes every idle keep-alive connection, as an HTTP.sys idle timeout would. */
+  dropIdleConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ export async function startWsmanServer(options: WsmanServerOptions): Promise<Wsm
     operationTimeoutMs: options.operationTimeoutMs,
     chunkBytes: options.chunkBytes ?? 64 * 1024,
     endpoint: () => url,
+    inject: options.inject,
   });
   const authOptions: AuthOptions = {
     users: options.users,
@@ -143,6 +149,7 @@ export async function startWsmanServer(options: WsmanServerOptions): Promise<Wsm
     get openShells() {
       return shells.open;
     },
+    dropIdleConnections: () => server.closeIdleConnections(),
     async stop() {
       shells.closeAll();
       server.closeAllConnections();

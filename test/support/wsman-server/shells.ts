@@ -2,7 +2,7 @@
 // buffers its output and hands it out over Receive in pieces of at most `chunkBytes`.
 import { randomUUID } from 'node:crypto';
 import { envelope, escapeXml, FAULTS, faultEnvelope, SHELL_NS, TRANSFER_NS, type FaultSpec, type WsmanRequest } from './soap.js';
-import type { WsmanHandler, WsmanOutput } from './types.js';
+import type { WsmanFaultInjector, WsmanHandler, WsmanOutput } from './types.js';
 
 interface Command {
   id: string;
@@ -52,7 +52,7 @@ export class Shells {
 
   constructor(
     private readonly handler: WsmanHandler,
-    private readonly settings: { operationTimeoutMs?: number; chunkBytes: number; endpoint: () => string },
+    private readonly settings: { operationTimeoutMs?: number; chunkBytes: number; endpoint: () => string; inject?: WsmanFaultInjector },
   ) {}
 
   get open(): number {
@@ -69,6 +69,8 @@ export class Shells {
     const ok = (action: string, body: string): Answer => ({ status: 200, xml: envelope(action, req.messageId, body) });
     const fault = (f: FaultSpec): Answer => ({ status: 500, xml: faultEnvelope(req.messageId, f), fault: f.subcode });
     const action = req.action.replace(/^.*\//, '');
+    const injected = this.settings.inject?.({ action, commandLine: req.commandLine, shellId: req.shellId });
+    if (injected) return fault(injected);
 
     if (req.action === `${TRANSFER_NS}/Create`) {
       const id = randomUUID().toUpperCase();

@@ -41,3 +41,10 @@ export interface WsmanLogEntry {
   /** Why authentication failed (never contains the password). */
   error?: string;
 }
+
+/** Returns a SOAP fault to answer instead of handling the request (e.g. w:AccessDenied), or undefined. */
+export type WsmanFaultInjector = (request: {
+  action: string;
+  commandLine?: string;
+  shellId?: string;
+}) => { subcode: string; code: string; reason: string } | undefined;
