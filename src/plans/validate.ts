@@ -1,0 +1,197 @@
+// Everything that can be checked before anything connects: tasks and sub-plans exist, task parameters
+// exist and literal values match their Puppet types, every ${...} reference names something that exists
+// by then. All problems are collected, each as FILE:LINE: step: key: what.
+import { PLANS_DIR } from '../tasks/bundle.js';
+import { editDistance, findTask, TaskError } from '../tasks/load.js';
+import { checkParameters } from '../tasks/parameters.js';
+import { checkValue, isOptional } from '../tasks/puppet-type.js';
+import type { Task } from '../tasks/types.js';
+import { ExpressionError, hasExpressions, parseTemplate, pathsOf } from './expr.js';
+import { loadPlan } from './load.js';
+import { checkParameterDeclarations, planParameterType } from './params.js';
+import { checkPePath } from './pe-defaults.js';
+import { PlanError, shortName, stepKind, stepLabel, type Plan, type PlanStep } from './types.js';
+
+/** The tasks and plans a plan may use; sub-plans are loaded once and kept. */
+export class PlanLibrary {
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(readonly tasks: Map<string, Task>, readonly plansDir = PLANS_DIR) {}
+
+  plan(name: string): Plan {
+    const key = shortName(name);
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = loadPlan(key, this.plansDir);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  task(name: string): Task {
+    return findTask(this.tasks, name);
+  }
+}
+
+export const ROOTS = ['target', 'vars', 'pe'] as const;
+/** What `${target.X}` may read (its connection config stays out of plans: it holds secrets). */
+export const TARGET_FIELDS = ['name', 'uri', 'host', 'alias', 'vars', 'facts', 'groups'];
+
+/** Throws PlanError listing every problem of the plan and of the sub-plans it runs. */
+export function checkPlan(plan: Plan, library: PlanLibrary): void {
+  const problems = validatePlan(plan, library);
+  if (problems.length > 0) throw new PlanError(problems);
+}
+
+export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<string>()): string[] {
+  seen.add(plan.name);
+  const problems = checkParameterDeclarations(plan);
+  const at = (path: Array<string | number>, step: PlanStep | undefined, index: number, key: string, msg: string) =>
+    problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${step ? `${stepLabel(step, index)}: ` : ''}${key ? `${key}: ` : ''}${msg}`);
+  const laterNames = new Map(plan.steps.map((s, i) => [s.name, i] as const).filter(([n]) => n !== undefined));
+  const known = new Set<string>([...Object.keys(plan.parameters), ...ROOTS]);
+
+  plan.steps.forEach((step, index) => {
+    const base: Array<string | number> = ['steps', index];
+    const kind = stepKind(step);
+    const refs = (key: string, value: unknown, extra: string[] = []) =>
+      checkReferences(value, [...base, key], new Set([...known, ...extra]), laterNames, index, (path, msg) => at(path, step, index, path.slice(2).join('.'), msg));
+    if (step.name) {
+      if (known.has(step.name)) {
+        const what = (ROOTS as readonly string[]).includes(step.name) ? 'a reserved name' : plan.parameters[step.name] ? 'a plan parameter' : 'an earlier step';
+        at([...base, 'name'], step, index, 'name', `'${step.name}' is already ${what}; step names must be unique`);
+      }
+    }
+    if (kind === 'task') problems.push(...checkTaskStep(plan, step, index, library));
+    if (kind === 'plan') problems.push(...checkPlanStep(plan, step, index, library, seen));
+    if (kind === 'task' && step.targets === undefined && !plan.parameters.targets) {
+      at(base, step, index, 'targets', "missing: say where the task runs (the plan has no 'targets' parameter to default to)");
+    }
+    for (const key of ['targets', 'for_each', 'concurrency', 'parameters', 'message', 'confirm'] as const) {
+      if (step[key] !== undefined) refs(key, step[key]);
+    }
+    if (step.state !== undefined) refs('state', step.state, step.name ? [step.name] : []);
+    if (step.name) known.add(step.name);
+  });
+  if (plan.return !== undefined) {
+    checkReferences(plan.return, ['return'], known, new Map(), plan.steps.length, (path, msg) =>
+      problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));
+  }
+  return problems;
+}
+
+function checkTaskStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary): string[] {
+  const where = (key: string[]) => `${plan.source.file}:${plan.source.lineOf(['steps', index, ...key])}: ${stepLabel(step, index)}`;
+  let task: Task;
+  try {
+    task = library.task(step.task!);
+  } catch (e) {
+    if (e instanceof TaskError) return e.problems.map((p) => `${where(['task'])}: task: ${p}`);
+    throw e;
+  }
+  const params = step.parameters ?? {};
+  const unresolved = new Set(Object.keys(params).filter((k) => hasExpressions(params[k])));
+  return checkParameters(task, params, unresolved).map((p) => {
+    const key = Object.keys(params).find((k) => p.includes(`'${k}'`));
+    return `${where(key ? ['parameters', key] : ['parameters'])}: parameters${key ? `.${key}` : ''}: ${p}`;
+  });
+}
+
+function checkPlanStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary, seen: Set<string>): string[] {
+  const where = (key: string[]) => `${plan.source.file}:${plan.source.lineOf(['steps', index, ...key])}: ${stepLabel(step, index)}`;
+  let sub: Plan;
+  try {
+    sub = library.plan(step.plan!);
+  } catch (e) {
+    if (e instanceof PlanError) return e.problems.map((p) => `${where(['plan'])}: plan: ${p}`);
+    throw e;
+  }
+  const problems: string[] = [];
+  if (sub.name === plan.name || seen.has(sub.name)) {
+    problems.push(`${where(['plan'])}: plan: '${sub.name}' runs itself (directly or through another plan)`);
+  } else {
+    problems.push(...validatePlan(sub, library, new Set(seen)));
+  }
+  const params = step.parameters ?? {};
+  const setsTargets = step.for_each !== undefined || step.targets !== undefined;
+  if (step.for_each !== undefined && step.targets !== undefined) {
+    problems.push(`${where(['targets'])}: targets: a for_each step runs the plan on each target of for_each; remove 'targets'`);
+  }
+  if (setsTargets && 'targets' in params) problems.push(`${where(['parameters', 'targets'])}: parameters.targets: already set by the step's ${step.for_each !== undefined ? 'for_each' : 'targets'}`);
+  if (setsTargets && !sub.parameters.targets) {
+    problems.push(`${where([step.for_each !== undefined ? 'for_each' : 'targets'])}: plan '${sub.name}' has no 'targets' parameter to receive the targets`);
+  }
+  if (step.concurrency !== undefined && step.for_each === undefined) {
+    problems.push(`${where(['concurrency'])}: concurrency: only means something with for_each`);
+  }
+  for (const [name, value] of Object.entries(params)) {
+    const spec = sub.parameters[name];
+    if (!spec) {
+      const known = Object.keys(sub.parameters);
+      const near = known.filter((k) => editDistance(k, name) <= 2);
+      problems.push(`${where(['parameters', name])}: parameters.${name}: plan '${sub.name}' has no parameter '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ` (it takes: ${known.join(', ') || 'none'})`}`);
+    } else if (!hasExpressions(value)) {
+      const mismatch = safeCheck(() => checkValue(planParameterType(spec), value));
+      if (mismatch) problems.push(`${where(['parameters', name])}: parameters.${name}: plan '${sub.name}' parameter '${name}': ${mismatch}`);
+    }
+  }
+  for (const [name, spec] of Object.entries(sub.parameters)) {
+    if (name in params || spec.default !== undefined || (name === 'targets' && setsTargets)) continue;
+    if (safeCheck(() => (isOptional(planParameterType(spec)) ? null : 'required')) === 'required') {
+      problems.push(`${where(['parameters'])}: parameters: plan '${sub.name}' needs parameter '${name}' (${spec.type ?? 'Any'})`);
+    }
+  }
+  return problems;
+}
+
+function safeCheck(fn: () => string | null): string | null {
+  try {
+    return fn();
+  } catch {
+    return null; // a bad type string is reported with the sub-plan's own declarations
+  }
+}
+
+/** Checks every ${...} in a value: syntax, roots known by this point, later steps, pe keys. */
+function checkReferences(
+  value: unknown, path: Array<string | number>, known: Set<string>, steps: Map<string | undefined, number>, index: number,
+  report: (path: Array<string | number>, msg: string) => void,
+): void {
+  if (Array.isArray(value)) return value.forEach((v, i) => checkReferences(v, [...path, i], known, steps, index, report));
+  if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) checkReferences(v, [...path, k], known, steps, index, report);
+    return;
+  }
+  if (typeof value !== 'string' || !value.includes('${')) return;
+  let template;
+  try {
+    template = parseTemplate(value);
+  } catch (e) {
+    if (e instanceof ExpressionError) return report(path, e.message);
+    throw e;
+  }
+  for (const part of template.parts) {
+    if (typeof part === 'string') continue;
+    for (const ref of pathsOf(part.expr)) {
+      if (known.has(ref.root)) {
+        if (ref.root === 'pe') {
+          const bad = checkPePath(ref.segments);
+          if (bad) report(path, `'${part.source}': ${bad}`);
+        }
+        const field = ref.segments[0];
+        if (ref.root === 'target' && field !== undefined && !TARGET_FIELDS.includes(String(field))) {
+          report(path, `'${part.source}': a target has no '${field}' (it has: ${TARGET_FIELDS.join(', ')})`);
+        }
+        continue;
+      }
+      const later = steps.get(ref.root);
+      if (later !== undefined && later >= index) {
+        report(path, `'${part.source}' refers to step '${ref.root}', which runs ${later === index ? 'in this very step' : `later (step ${later + 1})`}`);
+        continue;
+      }
+      const near = [...known].filter((k) => editDistance(k, ref.root) <= 2);
+      report(path, `'${part.source}': unknown name '${ref.root}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; `
+        + `an expression starts with a plan parameter, an earlier step's name, target, vars or pe`);
+    }
+  }
+}
