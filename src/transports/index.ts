@@ -2,11 +2,12 @@
 import { localTransport } from './local.js';
 import { sshTransport } from './ssh/index.js';
 import type { Transport, TransportName } from './types.js';
+import { winrmTransport } from './winrm/index.js';
 
 const transports: Partial<Record<TransportName, Transport>> = {
   local: localTransport,
   ssh: sshTransport,
-  // winrm: added by src/transports/winrm/ (import its Transport above and register it here).
+  winrm: winrmTransport,
 };
 
 export function transportFor(name: TransportName): Transport {
