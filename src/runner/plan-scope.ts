@@ -1,0 +1,140 @@
+// The shared state of one plan run (locks, options, caches) and of each plan invocation in it (a frame),
+// and the scope ${...} expressions see: plan parameters, earlier steps' results, target, vars, pe.
+import type { Target } from '../inventory/types.js';
+import { ExpressionError, Pending, evaluate, type Scope } from '../plans/expr.js';
+import { peFor, type PeValues } from '../plans/pe-defaults.js';
+import type { PlanFailure, StepOutcome } from '../plans/result.js';
+import type { Plan } from '../plans/types.js';
+import type { PlanLibrary } from '../plans/validate.js';
+import { Mutex } from './concurrency.js';
+import type { ItemReporter } from './reporter.js';
+import type { RunContext } from './run-task.js';
+
+export interface RunPlanOptions {
+  ctx: RunContext;
+  /** Turns a target spec (names, groups, globs) into targets; throws when it names nothing known. */
+  resolveTargets: (spec: string | string[]) => Target[];
+  /** Targets worked on at once by a step, and sub-plans at once in a for_each without `concurrency`. */
+  concurrency: number;
+  /** Run only read-only tasks; report every other task with its parameters per target. */
+  dryRun?: boolean;
+  /** Confirm steps pass without asking. */
+  yes?: boolean;
+  /** Asks the user; false (or absent) stops the plan at the confirm step. */
+  confirm?: (text: string) => Promise<boolean>;
+  /** Resume: skip the steps before this one, taking their results from stateFile. */
+  fromStep?: string;
+  /** Where results are saved after every step, for --from-step (not written in a dry run). */
+  stateFile?: string;
+  /** The tasks and plans to use (default: the shipped bundle). */
+  library?: PlanLibrary;
+}
+
+export interface FrameResult {
+  outcomes: StepOutcome[];
+  failure?: PlanFailure;
+  returned?: unknown;
+}
+
+/** What every frame of one run shares. */
+export interface Run {
+  opts: RunPlanOptions;
+  library: PlanLibrary;
+  locks: Map<string, Mutex>;
+  confirmLock: Mutex;
+  pe: Map<string, PeValues>;
+  runFrame(frame: Frame): Promise<FrameResult>;
+}
+
+/** One invocation of a plan: the top plan, a sub-plan, or one target's sub-plan in a for_each. */
+export interface Frame {
+  run: Run;
+  plan: Plan;
+  params: Record<string, unknown>;
+  /** Step names leading here from the top plan. */
+  path: string[];
+  results: Map<string, StepOutcome>;
+  /** Inside a for_each: the batch line of this frame's target; steps report as notes on it. */
+  item?: ItemReporter;
+  /** The one target the plan runs on, when its `targets` is a single target: `target` in plan-level expressions. */
+  planTarget?: Target;
+  /** The top frame only: saves the results after each step. */
+  save?: (outcomes: StepOutcome[], failure?: PlanFailure) => void;
+}
+
+export function lockFor(run: Run, name: string): Mutex {
+  let lock = run.locks.get(name);
+  if (!lock) run.locks.set(name, (lock = new Mutex()));
+  return lock;
+}
+
+/** The scope of expressions for one target, or at plan level (target = the plan's single target, if any). */
+export function scopeFor(frame: Frame, target: Target | undefined = frame.planTarget): Scope {
+  return {
+    lookup(root) {
+      if (Object.hasOwn(frame.params, root)) return { value: frame.params[root] };
+      const step = frame.results.get(root);
+      if (step) return { value: stepValue(step, target) };
+      if (root === 'target' || root === 'vars') {
+        if (!target) throw new ExpressionError(`'${root}' means nothing here: this is evaluated for the plan, not for one target`);
+        return { value: root === 'target' ? targetView(target) : target.vars };
+      }
+      if (root === 'pe') return { value: peOf(frame.run, target) };
+      return undefined;
+    },
+  };
+}
+
+/** A step's result seen from a target: its own result, else the single target's, else the plan-level value. */
+export function stepValue(step: StepOutcome, target: Target | undefined): unknown {
+  const shown = (o: StepOutcome['targets'][number]) => (o.status === 'would_run' ? new Pending(step.name) : o.value);
+  const own = target && step.targets.find((t) => t.target === target.name);
+  if (own) return shown(own);
+  if (step.targets.length === 1) return shown(step.targets[0]);
+  if (step.status === 'would_run') return new Pending(step.name);
+  if (step.kind !== 'task' && !step.batch) return step.value;
+  return {
+    ok: step.targets.filter((t) => t.status === 'success').map((t) => t.target),
+    failed: step.targets.filter((t) => t.status === 'failure').map((t) => t.target),
+    results: Object.fromEntries(step.targets.map((t) => [t.target, t.value])),
+  };
+}
+
+function targetView(t: Target): Record<string, unknown> {
+  return { name: t.name, uri: t.uri, host: t.host, alias: t.alias, vars: t.vars, facts: t.facts, groups: t.groups };
+}
+
+function peOf(run: Run, target: Target | undefined): PeValues {
+  const key = target?.name ?? '';
+  let values = run.pe.get(key);
+  if (!values) run.pe.set(key, (values = peFor(target)));
+  return values;
+}
+
+/** A TargetSpec value (string, list, targets, nested lists) as a spec resolveTargets understands. */
+export function specOf(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap(specOf);
+  if (typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') return [(value as { name: string }).name];
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  throw new ExpressionError(`expected targets (a name, group or list of them), got ${JSON.stringify(value)}`);
+}
+
+/** Evaluates a `targets` / `for_each` value at plan level and resolves it. */
+export function targetsOf(frame: Frame, value: unknown): { targets: Target[]; pending: string[] } {
+  const { value: spec, pending } = evaluate(value, scopeFor(frame));
+  if (pending.length > 0) return { targets: [], pending };
+  const names = specOf(spec);
+  return { targets: names.length === 0 ? [] : frame.run.opts.resolveTargets(names), pending };
+}
+
+/** The frame's single target, when its `targets` parameter names exactly one. */
+export function singleTarget(run: Run, params: Record<string, unknown>): Target | undefined {
+  if (params.targets === undefined) return undefined;
+  try {
+    const targets = run.opts.resolveTargets(specOf(params.targets));
+    return targets.length === 1 ? targets[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}

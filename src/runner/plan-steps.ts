@@ -1,0 +1,160 @@
+// Running the simple steps of a plan: a task on its targets (parameters evaluated per target), a message,
+// a confirmation. A target's problem is that target's failure; nothing here throws for it.
+import type { Target } from '../inventory/types.js';
+import { asText, evaluate } from '../plans/expr.js';
+import type { StepError, StepOutcome, StepTargetOutcome } from '../plans/result.js';
+import { stepLabel, type PlanStep } from '../plans/types.js';
+import { checkParameters, redactParams, withDefaults } from '../tasks/parameters.js';
+import type { Task } from '../tasks/types.js';
+import { mapLimit } from './concurrency.js';
+import { lockFor, scopeFor, targetsOf, type Frame } from './plan-scope.js';
+import type { ItemReporter } from './reporter.js';
+import type { TargetResult } from './results.js';
+import { runTaskOnTarget } from './run-task.js';
+
+/** "reenroll.sign": the step's place in the run, used in logs and messages. */
+export function stepPath(frame: Frame, step: PlanStep, index: number): string {
+  return [...frame.path, stepLabel(step, index)].join('.');
+}
+
+export function baseOutcome(step: PlanStep, index: number, kind: StepOutcome['kind'], object?: string): StepOutcome {
+  return { name: stepLabel(step, index), kind, object, description: step.description, doc_step: step.doc_step, status: 'success', targets: [] };
+}
+
+export function isReadOnly(task: Task): boolean {
+  const ext = (task.metadata as { extensions?: { regen?: { read_only?: unknown } } }).extensions;
+  return ext?.regen?.read_only === true;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Says something to the user: on the batch line inside a for_each, else as a message; always in the log. */
+export function tell(frame: Frame, label: string, text: string, status: string): void {
+  if (frame.item) frame.item.note(text);
+  else frame.run.opts.ctx.reporter.message(text);
+  frame.run.opts.ctx.log?.record('_plan', { step: label, status, stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
+}
+
+export async function runTaskStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
+  const { run } = frame;
+  const { ctx } = run.opts;
+  const label = stepPath(frame, step, index);
+  const task = run.library.task(step.task!);
+  const outcome = baseOutcome(step, index, 'task', task.name);
+  let targets: Target[];
+  try {
+    const resolved = targetsOf(frame, step.targets ?? frame.params.targets);
+    if (resolved.pending.length > 0) {
+      tell(frame, label, `[dry run] ${label}: would run ${task.name} on the targets given by <result of ${resolved.pending.join(', ')}>`, 'dry-run');
+      return { ...outcome, status: 'would_run' };
+    }
+    targets = resolved.targets;
+  } catch (e) {
+    return { ...outcome, status: 'failure', error: { kind: 'regen/targets', msg: `step ${label}: cannot work out its targets: ${errorMessage(e)}` } };
+  }
+  const readOnly = isReadOnly(task);
+  const work = (target: Target, item: ItemReporter | undefined) => runOnTarget(frame, step, label, task, readOnly, target, item);
+  const each = (itemOf: (t: Target) => ItemReporter | undefined) =>
+    mapLimit(targets, run.opts.concurrency, (t) => work(t, itemOf(t)));
+  const title = `${label}: ${step.description ?? `task ${task.name}`}`;
+  const exec = () => (frame.item
+    ? each(() => noteOnly(frame.item!, label))
+    : ctx.reporter.section(title, targets.map((t) => t.name), (item) => each((t) => item(t.name))));
+  if (step.lock && frame.item) frame.item.note(`${label}: waiting for the '${step.lock}' lock`);
+  outcome.targets = step.lock ? await lockFor(run, step.lock).run(exec) : await exec();
+  outcome.status = outcome.targets.some((t) => t.status === 'failure') ? 'failure'
+    : outcome.targets.length > 0 && outcome.targets.every((t) => t.status === 'would_run') ? 'would_run' : 'success';
+  return outcome;
+}
+
+async function runOnTarget(
+  frame: Frame, step: PlanStep, label: string, task: Task, readOnly: boolean, target: Target, item: ItemReporter | undefined,
+): Promise<StepTargetOutcome> {
+  const { ctx, dryRun } = frame.run.opts;
+  const started = new Date();
+  const finish = (o: StepTargetOutcome, params?: Record<string, unknown>): StepTargetOutcome => {
+    ctx.log?.record(target.name, {
+      step: label, task: task.name, params: params && redactParams(task, params), status: o.status === 'would_run' ? 'dry-run' : o.status,
+      startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), error: o.error,
+    });
+    item?.finish(display(target.name, task.name, o));
+    return o;
+  };
+  let params: Record<string, unknown>;
+  let pending: string[];
+  try {
+    ({ value: params, pending } = evaluate(step.parameters ?? {}, scopeFor(frame, target)) as { value: Record<string, unknown>; pending: string[] });
+  } catch (e) {
+    return finish({ target: target.name, status: 'failure', error: { kind: 'regen/plan-expression', msg: `step ${label} on ${target.name}: ${errorMessage(e)}` } });
+  }
+  const problems = pending.length > 0 ? [] : checkParameters(task, params);
+  if (problems.length > 0) {
+    const msg = `step ${label} on ${target.name}: ${problems.join('; ')} (the values come from the plan's expressions: check the results of earlier steps)`;
+    return finish({ target: target.name, status: 'failure', error: { kind: 'regen/parameter-type', msg } }, params);
+  }
+  if (dryRun && (!readOnly || pending.length > 0)) {
+    const shown = redactParams(task, withDefaults(task, params));
+    return finish({ target: target.name, status: 'would_run', would_run: { task: task.name, parameters: shown } }, params);
+  }
+  try {
+    const result = await runTaskOnTarget(target, task, params, readOnly && dryRun ? { ...ctx, noop: false } : ctx, label, item);
+    return { target: target.name, status: result.status === 'failure' ? 'failure' : 'success', value: result.value, error: result.value._error };
+  } catch (e) {
+    return finish({ target: target.name, status: 'failure', error: { kind: 'regen/error', msg: `step ${label} on ${target.name}: ${errorMessage(e)}` } });
+  }
+}
+
+function noteOnly(item: ItemReporter, label: string): ItemReporter {
+  return { note: (text) => item.note(`${label}: ${text}`), finish: () => undefined };
+}
+
+/** What the progress tree shows for an outcome that did not come from running the task. */
+function display(target: string, task: string, o: StepTargetOutcome): TargetResult {
+  if (o.status === 'would_run') {
+    return { target, action: 'task', object: task, status: 'success', value: { summary: `would run ${task} ${JSON.stringify(o.would_run?.parameters ?? {})}` } };
+  }
+  return { target, action: 'task', object: task, status: o.status === 'failure' ? 'failure' : 'success', value: o.error ? { _error: o.error } : {} };
+}
+
+export async function runMessageStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
+  const label = stepPath(frame, step, index);
+  const outcome = baseOutcome(step, index, 'message');
+  try {
+    const value = evaluate(step.message, scopeFor(frame)).value;
+    const text = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : asText(value);
+    tell(frame, label, text, 'message');
+    return { ...outcome, value: text };
+  } catch (e) {
+    return { ...outcome, status: 'failure', error: { kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` } };
+  }
+}
+
+export async function runConfirmStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
+  const { opts, confirmLock } = frame.run;
+  const label = stepPath(frame, step, index);
+  const outcome = baseOutcome(step, index, 'confirm');
+  const failed = (error: StepError): StepOutcome => ({ ...outcome, status: 'failure', value: false, error });
+  let text: string;
+  try {
+    text = asText(evaluate(step.confirm, scopeFor(frame)).value);
+  } catch (e) {
+    return failed({ kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` });
+  }
+  if (opts.dryRun) {
+    tell(frame, label, `[dry run] would ask: ${text}`, 'dry-run');
+    return { ...outcome, status: 'would_run' };
+  }
+  if (opts.yes) {
+    tell(frame, label, `${text} yes (--yes)`, 'confirmed');
+    return { ...outcome, value: true };
+  }
+  const answer = opts.confirm ? await confirmLock.run(() => opts.confirm!(text)) : false;
+  opts.ctx.log?.record('_plan', { step: label, status: answer ? 'confirmed' : 'declined', stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
+  if (answer) return { ...outcome, value: true };
+  return failed({
+    kind: 'regen/not-confirmed',
+    msg: `not confirmed: ${text} The plan stopped here. Run it again and answer y, or pass --yes to confirm without a prompt.`,
+  });
+}
