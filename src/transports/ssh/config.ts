@@ -3,7 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only exposes its default export at run time.
+const { utils } = ssh2;
 import type { SshConfig } from '../../inventory/types.js';
 import type { RunAs } from '../posix/wrap.js';
 import { TransportError, type ConnectTarget } from '../types.js';

@@ -1,7 +1,10 @@
 // Opens one authenticated ssh2 connection: host key checked against known_hosts, auth by key(s),
 // agent, password or keyboard-interactive, TCP no-delay, and every failure mapped to a
 // TransportError that says what went wrong and what to do.
-import { Client, type AnyAuthMethod, type AuthHandlerMiddleware, type ConnectConfig } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type Client as SshClient, type ConnectConfig } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only exposes its default export at run time.
+const { Client } = ssh2;
 import { TransportError } from '../types.js';
 import type { SshSettings } from './config.js';
 import {
@@ -24,7 +27,7 @@ const HOST_KEY_ALGOS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
-export function openClient(s: SshSettings, targetName: string): Promise<Client> {
+export function openClient(s: SshSettings, targetName: string): Promise<SshClient> {
   const where = `${s.user}@${s.host}:${s.port}`;
   const name = lookupName(s.host, s.port);
   const entries = s.hostKeyCheck === false ? [] : loadKnownHosts(s.knownHosts);
@@ -105,7 +108,7 @@ export function openClient(s: SshSettings, targetName: string): Promise<Client> 
     ...(preferred.length > 0 ? { algorithms: { serverHostKey: { prepend: preferred } as never } } : {}),
   };
 
-  return new Promise<Client>((resolve, reject) => {
+  return new Promise<SshClient>((resolve, reject) => {
     const client = new Client();
     let settled = false;
     const fail = (err: TransportError) => {

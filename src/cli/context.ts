@@ -1,0 +1,98 @@
+// What every running command shares: global options, loading the inventory, and the run context.
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { loadInventory } from '../inventory/index.js';
+import type { Target } from '../inventory/types.js';
+import { ConnectionPool } from '../runner/connections.js';
+import { ListrReporter } from '../runner/listr-reporter.js';
+import { silentReporter, type Reporter } from '../runner/reporter.js';
+import { targetsToRerun, type RerunFilter } from '../runner/rerun.js';
+import { RunLog } from '../runner/run-log.js';
+import type { RunContext } from '../runner/run-task.js';
+import { transportFor } from '../transports/index.js';
+import type { ConnectTarget } from '../transports/types.js';
+import { UsageError } from './errors.js';
+import type { Format } from './output.js';
+
+export interface GlobalArgs {
+  inventory: string;
+  targets?: string;
+  rerun?: RerunFilter;
+  format: Format;
+  'dry-run': boolean;
+  concurrency: number;
+  'run-as'?: string;
+  timeout?: number;
+  'connect-timeout'?: number;
+  'state-dir': string;
+}
+
+export function withRunOptions<T>(y: Argv<T>) {
+  return y
+    .option('targets', { alias: 't', type: 'string', describe: 'Targets: names, aliases, groups, globs, comma lists or @file' })
+    .option('rerun', { type: 'string', choices: ['failure', 'success', 'all'] as const, describe: 'Targets from the last run: failure re-runs exactly the failed ones' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'No-op mode: report what would change, change nothing' })
+    .option('concurrency', { alias: 'c', type: 'number', default: 10, describe: 'Targets worked on at once' })
+    .option('run-as', { type: 'string', describe: 'User to run as on the targets (through sudo)' })
+    .option('timeout', { type: 'number', describe: 'Seconds a task may run on a target before it is stopped' })
+    .option('connect-timeout', { type: 'number', describe: 'Seconds to wait for a connection' })
+    .option('state-dir', { type: 'string', default: '.regen', describe: 'Where run logs and the rerun record are kept' });
+}
+
+export function rerunFile(args: GlobalArgs): string {
+  return path.join(args['state-dir'], 'rerun.json');
+}
+
+/** Loads the inventory and resolves the targets named by -t or --rerun; any problem is a usage error. */
+export async function selectTargets(args: GlobalArgs, defaultSpec?: string): Promise<Target[]> {
+  if (args.targets && args.rerun) throw new UsageError('use either -t/--targets or --rerun, not both');
+  let spec: string | string[] | undefined = args.targets ?? defaultSpec;
+  if (args.rerun) {
+    try {
+      spec = targetsToRerun(rerunFile(args), args.rerun);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (!spec) throw new UsageError('say which targets to run on with -t/--targets (for example -t agents or -t master.example.com)');
+  const inventory = await loadInventory(args.inventory, { targetSpec: spec });
+  const targets = inventory.resolve(spec);
+  return targets.map((t) => applyOverrides(t, args));
+}
+
+/** Command-line flags win over the inventory, as in Bolt. */
+function applyOverrides(target: Target, args: GlobalArgs): Target {
+  const config = structuredClone(target.config);
+  if (args['run-as']) {
+    config.ssh['run-as'] = args['run-as'];
+    config.local['run-as'] = args['run-as'];
+  }
+  if (args['connect-timeout'] !== undefined) {
+    config.ssh['connect-timeout'] = args['connect-timeout'];
+    config.winrm['connect-timeout'] = args['connect-timeout'];
+  }
+  return { ...target, config };
+}
+
+export function reporterFor(format: Format): Reporter {
+  return format === 'json' ? silentReporter : new ListrReporter();
+}
+
+export function createRunContext(args: GlobalArgs, label: string, targets: Target[]): RunContext & { log: RunLog } {
+  const log = RunLog.create(path.join(args['state-dir'], 'logs'), label);
+  for (const t of targets) log.addSecrets(secretsOf(t));
+  return {
+    pool: new ConnectionPool((target: ConnectTarget) => transportFor(target.transport).connect(target)),
+    reporter: reporterFor(args.format),
+    log,
+    noop: args['dry-run'],
+    timeoutSeconds: args.timeout,
+  };
+}
+
+function secretsOf(target: Target): string[] {
+  const { ssh, winrm, local } = target.config;
+  const key = ssh['private-key'];
+  return [ssh.password, ssh['sudo-password'], winrm.password, local['sudo-password'], typeof key === 'object' ? key['key-data'] : undefined]
+    .filter((s): s is string => typeof s === 'string');
+}

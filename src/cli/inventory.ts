@@ -1,0 +1,30 @@
+// `regen inventory show -t SPEC`: the resolved targets with their merged config, secrets redacted.
+import type { Argv } from 'yargs';
+import { describeTarget } from '../inventory/index.js';
+import { selectTargets, withRunOptions, type GlobalArgs } from './context.js';
+import { EXIT_OK } from './errors.js';
+import { printJson } from './output.js';
+
+export function inventoryCommand(y: Argv) {
+  return y.command(
+    'inventory show',
+    'Show the targets a spec resolves to, with their merged config',
+    (cmd) => withRunOptions(cmd)
+      .example('$0 inventory show -t agents', 'Every agent, with the config regen would use')
+      .example('$0 inventory show -t \'web*,master\' --format json', 'Globs and lists, as JSON'),
+    async (argv) => {
+      const args = argv as unknown as GlobalArgs;
+      const targets = (await selectTargets(args, 'all')).map(describeTarget);
+      if (args.format === 'json') printJson({ targets, count: targets.length });
+      else {
+        for (const t of targets) process.stdout.write(`${t.name}\n${indent(JSON.stringify(t, null, 2))}\n`);
+        process.stdout.write(`${targets.length} target${targets.length === 1 ? '' : 's'}\n`);
+      }
+      process.exitCode = EXIT_OK;
+    },
+  );
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `  ${l}`).join('\n');
+}

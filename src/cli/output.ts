@@ -1,0 +1,46 @@
+// Printing results: one JSON document for machines, a readable summary for people.
+import type { TargetResult } from '../runner/results.js';
+
+export type Format = 'human' | 'json';
+
+export interface RunSummary {
+  items: TargetResult[];
+  target_count: number;
+  elapsed_ms: number;
+  log_dir?: string;
+}
+
+export function printJson(document: unknown): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+}
+
+/** Bolt-style ending: each target's value, then who succeeded and who failed, and where the log is. */
+export function printHumanResults(summary: RunSummary, out: NodeJS.WritableStream = process.stdout): void {
+  for (const item of summary.items) {
+    const mark = item.status === 'success' ? 'Finished on' : item.status === 'skipped' ? 'Skipped on' : 'Failed on';
+    out.write(`${mark} ${item.target}:\n`);
+    const value = item.value._error ? { _error: item.value._error } : item.value;
+    out.write(`${indent(JSON.stringify(value, null, 2))}\n`);
+  }
+  const ok = summary.items.filter((i) => i.status === 'success').map((i) => i.target);
+  const failed = summary.items.filter((i) => i.status === 'failure').map((i) => i.target);
+  if (ok.length > 0) out.write(`Successful on ${count(ok.length)}: ${unique(ok).join(',')}\n`);
+  if (failed.length > 0) {
+    out.write(`Failed on ${count(failed.length)}: ${unique(failed).join(',')}\n`);
+    out.write('Re-run just the failed targets with: --rerun failure\n');
+  }
+  out.write(`Ran on ${count(summary.target_count)} in ${(summary.elapsed_ms / 1000).toFixed(2)} sec\n`);
+  if (summary.log_dir) out.write(`Log: ${summary.log_dir}\n`);
+}
+
+function count(n: number): string {
+  return `${n} target${n === 1 ? '' : 's'}`;
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `  ${l}`).join('\n');
+}

@@ -1,0 +1,120 @@
+// `regen task list | show NAME | [run] NAME -t SPEC key=value ...`
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { recordRun } from '../runner/rerun.js';
+import { runTask } from '../runner/run-task.js';
+import { findTask, loadTasks } from '../tasks/load.js';
+import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
+import type { Task } from '../tasks/types.js';
+import { createRunContext, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
+import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
+import { printHumanResults, printJson } from './output.js';
+
+interface TaskArgs extends GlobalArgs {
+  name?: string;
+  words: string[];
+  params?: string;
+}
+
+export function taskCommand(y: Argv) {
+  return y.command(
+    'task <name> [words..]',
+    'Run one task on targets, or list and show tasks',
+    (cmd) => withRunOptions(cmd)
+      .positional('name', { type: 'string', describe: 'A task name, or list / show / run' })
+      .positional('words', { type: 'string', array: true, default: [], describe: 'key=value parameters' })
+      .option('params', { type: 'string', describe: 'Parameters as a JSON object, or @file holding one' })
+      .example('$0 task list', 'List the tasks of the bundle')
+      .example('$0 task show cert_list', 'Show what a task does and its parameters')
+      .example('$0 task service -t agents name=pe-puppet action=status', 'Query a service on every agent')
+      .example('$0 task backup -t master --params \'{"paths":["/etc/puppetlabs/puppet/ssl"]}\' --dry-run', 'Show what a backup would do'),
+    async (argv) => {
+      process.exitCode = await runTaskCommand(argv as unknown as TaskArgs);
+    },
+  );
+}
+
+async function runTaskCommand(args: TaskArgs): Promise<number> {
+  const tasks = loadTasks();
+  const [first, ...rest] = [args.name ?? '', ...args.words];
+  if (first === 'list') return listTasks(tasks, args);
+  if (first === 'show') return showTask(findTask(tasks, rest[0] ?? missing('regen task show NAME')), args);
+  const [taskName, ...words] = first === 'run' ? rest : [first, ...rest];
+  const task = findTask(tasks, taskName ?? missing('regen task run NAME -t TARGETS'));
+  const params = { ...paramsFromFlag(args.params), ...parsed(task, words) };
+  const problems = checkParameters(task, params);
+  if (problems.length > 0) throw new UsageError(`${problems.join('\n')}\nSee \`regen task show ${task.name}\`.`);
+  if (args['dry-run'] && !task.metadata.supports_noop) {
+    throw new UsageError(`task '${task.name}' does not support --dry-run (no-op mode), so it was not run`);
+  }
+  const targets = await selectTargets(args);
+  const ctx = createRunContext(args, `task-${task.name}`, targets);
+  const started = Date.now();
+  try {
+    const items = await runTask(task, targets, params, ctx, { concurrency: args.concurrency });
+    recordRun(rerunFile(args), `task ${task.name}`, items);
+    const summary = { items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir };
+    if (args.format === 'json') printJson(summary);
+    else printHumanResults(summary);
+    return items.some((i) => i.status === 'failure') ? EXIT_TARGET_FAILED : EXIT_OK;
+  } finally {
+    await ctx.pool.closeAll();
+  }
+}
+
+function parsed(task: Task, words: string[]): Params {
+  const { params, problems } = parseKeyValues(task, words);
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return params;
+}
+
+function paramsFromFlag(flag: string | undefined): Params {
+  if (!flag) return {};
+  const text = flag.startsWith('@') ? readFileSync(flag.slice(1), 'utf8') : flag;
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  } catch (e) {
+    throw new UsageError(`--params: not valid JSON (${(e as Error).message})`);
+  }
+  throw new UsageError('--params must be a JSON object, e.g. {"name": "pe-puppet"}');
+}
+
+function listTasks(tasks: Map<string, Task>, args: TaskArgs): number {
+  const rows = [...tasks.values()].filter((t) => !t.metadata.private);
+  if (args.format === 'json') {
+    printJson(rows.map((t) => ({ name: t.name, description: t.metadata.description ?? '' })));
+    return EXIT_OK;
+  }
+  const width = Math.max(...rows.map((t) => t.name.length));
+  for (const t of rows) process.stdout.write(`${t.name.padEnd(width)}  ${firstSentence(t.metadata.description)}\n`);
+  process.stdout.write('\nShow one with: regen task show NAME\n');
+  return EXIT_OK;
+}
+
+function showTask(task: Task, args: TaskArgs): number {
+  const meta = task.metadata;
+  if (args.format === 'json') {
+    printJson({ name: task.name, ...meta });
+    return EXIT_OK;
+  }
+  const out: string[] = [`${task.name}${meta.supports_noop ? '' : ' (no --dry-run support)'}`, '', `  ${meta.description ?? ''}`, ''];
+  out.push('Usage:', `  regen task ${task.name} -t TARGETS${Object.keys(meta.parameters ?? {}).map((p) => ` ${p}=...`).join('')}`, '', 'Parameters:');
+  for (const [name, spec] of Object.entries(meta.parameters ?? {})) {
+    const dflt = spec.default === undefined ? '' : `  (default: ${JSON.stringify(spec.default)})`;
+    out.push(`  ${name}  ${spec.type ?? 'Any'}${dflt}${spec.sensitive ? '  [sensitive]' : ''}`, `      ${spec.description ?? ''}`);
+  }
+  const impls = (meta.implementations ?? []).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);
+  out.push('', `Implementations: ${impls.join(', ')}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+function firstSentence(text = ''): string {
+  const end = text.indexOf('. ');
+  return end > 0 ? text.slice(0, end + 1) : text;
+}
+
+function missing(usage: string): never {
+  throw new UsageError(`missing task name: ${usage}`);
+}

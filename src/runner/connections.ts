@@ -1,0 +1,52 @@
+// One connection per target, opened on first use and reused for every task of the run.
+import type { Target } from '../inventory/types.js';
+import { TransportError, type Connection, type ConnectTarget } from '../transports/types.js';
+
+export type Connector = (target: ConnectTarget) => Promise<Connection>;
+
+export class ConnectionPool {
+  private readonly open = new Map<string, Promise<Connection>>();
+
+  constructor(private readonly connector: Connector) {}
+
+  get(target: Target): Promise<Connection> {
+    let connection = this.open.get(target.name);
+    if (!connection) {
+      connection = this.connector(connectTargetOf(target));
+      // A failed connection is not cached: a later step may retry after the admin fixed it.
+      connection.catch(() => this.open.delete(target.name));
+      this.open.set(target.name, connection);
+    }
+    return connection;
+  }
+
+  /** Forgets a target's connection after it dropped, so the next use reconnects. */
+  async discard(target: Target): Promise<void> {
+    const connection = this.open.get(target.name);
+    this.open.delete(target.name);
+    await connection?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => undefined)));
+  }
+}
+
+/** The transport-facing view of a target: its transport's config section, with URI user and port folded in. */
+export function connectTargetOf(target: Target): ConnectTarget {
+  const transport = target.config.transport;
+  const config: Record<string, unknown> = { ...target.config[transport] };
+  if (target.uri && /^[a-z]+:\/\//.test(target.uri)) {
+    const url = new URL(target.uri);
+    if (url.username && config.user === undefined) config.user = decodeURIComponent(url.username);
+    if (url.port && config.port === undefined) config.port = Number(url.port);
+    if (url.protocol === 'winrms:' && config.ssl === undefined) config.ssl = true;
+  }
+  return { name: target.name, host: target.host, transport, config };
+}
+
+export function isTransportError(e: unknown): e is TransportError {
+  return e instanceof TransportError;
+}

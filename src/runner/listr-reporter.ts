@@ -1,0 +1,68 @@
+// The human view: a listr2 tree per section (a step or a task) with a line per target and its live state.
+import { Listr } from 'listr2';
+import type { ItemReporter, Reporter } from './reporter.js';
+import type { TargetResult } from './results.js';
+
+/** One line of the tree: settled by the runner, displayed by listr2 whenever it gets to it. */
+class Line {
+  readonly outcome: Promise<TargetResult | undefined>;
+  settle!: (result: TargetResult | undefined) => void;
+  onNote: (text: string) => void = () => undefined;
+
+  constructor() {
+    this.outcome = new Promise((resolve) => (this.settle = resolve));
+  }
+}
+
+export class ListrReporter implements Reporter {
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  async section<T>(title: string, items: string[], work: (item: (name: string) => ItemReporter) => Promise<T>): Promise<T> {
+    const lines = new Map(items.map((name) => [name, new Line()]));
+    const list = new Listr(
+      [{
+        title,
+        task: (_ctx, parent) => parent.newListr(
+          items.map((name) => ({
+            title: name,
+            task: async (_c, task) => {
+              const line = lines.get(name)!;
+              line.onNote = (text) => { task.output = text; };
+              const result = await line.outcome;
+              if (result?.status === 'failure') throw new Error(result.value._error?.msg ?? 'failed');
+              task.title = `${name}: ${result ? summarize(result) : 'not run'}`;
+            },
+          })),
+          { concurrent: true, exitOnError: false },
+        ),
+      }],
+      {
+        exitOnError: false,
+        renderer: this.stream.isTTY ? 'default' : 'simple',
+        fallbackRenderer: 'simple',
+        rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },
+      },
+    );
+    const rendering = list.run().catch(() => undefined);
+    try {
+      return await work((name) => ({
+        note: (text) => lines.get(name)?.onNote(text),
+        finish: (result) => lines.get(name)?.settle(result),
+      }));
+    } finally {
+      for (const line of lines.values()) line.settle(undefined);
+      await rendering;
+    }
+  }
+
+  message(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+}
+
+function summarize(result: TargetResult): string {
+  if (result.status === 'skipped') return 'skipped';
+  const value = result.value;
+  for (const key of ['summary', 'status', 'message']) if (typeof value[key] === 'string') return String(value[key]);
+  return 'ok';
+}
