@@ -237,4 +237,61 @@ steps:
     for (let i = 0; i < 8; i += 2) expect(log[i + 1]).toBe(log[i].replace('start', 'end'));
     expect(new Set(log.map((l) => l.split(' ')[1]))).toEqual(new Set(['b1', 'b2', 'b3', 'b4']));
   });
+  it('stops the parent when a sub-plan fails, naming the inner step and resuming at the parent step', async () => {
+    b.writePlan('inner_child', `parameters:
+  targets: {type: TargetSpec}
+  out: {type: String}
+steps:
+  - name: c1
+    task: record
+    parameters: {file: "\${out}", line: c1}
+    state: c1 done
+  - name: c2
+    task: record
+    parameters: {file: "\${out}", line: c2, fail: true}
+`);
+    b.writePlan('outer', `parameters:
+  targets: {type: TargetSpec, default: m1}
+  out: {type: String}
+steps:
+  - name: pre
+    task: record
+    parameters: {file: "\${out}", line: pre}
+    state: pre done
+  - name: inner
+    plan: inner_child
+    targets: \${targets}
+    parameters: {out: "\${out}"}
+  - name: never
+    task: record
+    parameters: {file: "\${out}", line: never}
+`);
+    const out = path.join(scratch('outer'), 'out');
+    const result = await runPlan(b.plan('outer'), { out }, options(master).opts);
+    expect(lines(out)).toEqual(['pre', 'c1', 'c2']);
+    expect(result.failure).toMatchObject({
+      plan: 'inner_child', step: 'c2', path: ['inner', 'c2'], target: 'm1', states: ['pre done', 'c1 done'],
+      completed: ['pre'], resume: { from_step: 'inner' },
+    });
+    expect(result.steps[1].steps?.map((s) => s.name)).toEqual(['c1', 'c2']);
+  });
+
+  it('fails a target whose evaluated parameters do not match the task\'s types, naming the parameter', async () => {
+    b.writePlan('badtype', `parameters:
+  targets: {type: TargetSpec, default: m1}
+  out: {type: String}
+steps:
+  - name: facts
+    task: emit
+    parameters: {json: '{"n":"three"}'}
+  - name: use
+    task: record
+    parameters: {file: "\${out}", line: x, count: "\${facts.n}"}
+`);
+    const out = path.join(scratch('badtype'), 'out');
+    const result = await runPlan(b.plan('badtype'), { out }, options(master).opts);
+    expect(existsSync(out)).toBe(false);
+    expect(result.failure?.error.kind).toBe('regen/parameter-type');
+    expect(result.failure?.error.msg).toMatch(/^step use on m1: task 'record' parameter 'count': expected Optional\[Integer\], got 'three'/);
+  });
 });
