@@ -161,22 +161,30 @@ export class WsmanClient {
     ]);
   }
 
+  /** Unseals every encrypted part of a multipart/encrypted body (Windows sends one; more are allowed). */
   private unseal(body: Buffer): Buffer {
-    const lengthMatch = /OriginalContent:[^\r\n]*Length=(\d+)/i.exec(body.toString('latin1', 0, Math.min(body.length, 512)));
-    const start = body.indexOf(PART_HEADER);
-    const end = body.lastIndexOf(`${BOUNDARY}--`);
-    if (!lengthMatch || start < 0 || end < start) throw new HttpError('protocol', 'malformed encrypted WinRM response');
-    const data = body.subarray(start + PART_HEADER.length, end);
-    const signatureLength = data.readUInt32LE(0);
-    const signature = data.subarray(4, 4 + signatureLength);
-    let message: Buffer;
-    try {
-      message = this.session!.unwrap(data.subarray(4 + signatureLength), signature);
-    } catch (err) {
-      throw new HttpError('protocol', (err as Error).message);
+    const text = body.toString('latin1');
+    const part = /--Encrypted Boundary\r\n\tContent-Type: application\/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: [^\r\n]*Length=(\d+)\r\n--Encrypted Boundary\r\n\tContent-Type: application\/octet-stream\r\n/gi;
+    const messages: Buffer[] = [];
+    for (let m = part.exec(text); m; m = part.exec(text)) {
+      // RC4 keeps lengths: the sealed message is exactly as long as the original content.
+      const start = m.index + m[0].length;
+      if (start + 4 > body.length) break;
+      const signatureLength = body.readUInt32LE(start);
+      const sealedAt = start + 4 + signatureLength;
+      const end = sealedAt + Number(m[1]);
+      if (end > body.length || !body.subarray(end, end + BOUNDARY.length).equals(Buffer.from(BOUNDARY))) {
+        throw new HttpError('protocol', 'an encrypted WinRM response has the wrong length');
+      }
+      try {
+        messages.push(this.session!.unwrap(body.subarray(sealedAt, end), body.subarray(start + 4, sealedAt)));
+      } catch (err) {
+        throw new HttpError('protocol', (err as Error).message);
+      }
+      part.lastIndex = end;
     }
-    if (message.length !== Number(lengthMatch[1])) throw new HttpError('protocol', 'encrypted WinRM response has the wrong length');
-    return message;
+    if (messages.length === 0) throw new HttpError('protocol', 'malformed encrypted WinRM response');
+    return Buffer.concat(messages);
   }
 }
 

@@ -92,7 +92,7 @@ export class HttpChannel {
       const onData = (chunk: Buffer) => {
         received = Buffer.concat([received, chunk]);
         try {
-          const res = parseResponse(received, false);
+          const res = parseHttpResponse(received, false);
           if (res) finish(null, res);
         } catch (err) {
           finish(new HttpError('protocol', (err as Error).message));
@@ -206,14 +206,14 @@ function stage<T>(
 
 function safeParse(buf: Buffer): HttpResponse | undefined {
   try {
-    return parseResponse(buf, true) ?? undefined;
+    return parseHttpResponse(buf, true) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Parses one response from `buf`; null while incomplete. `closed`: the peer ended the stream. */
-export function parseResponse(buf: Buffer, closed: boolean): HttpResponse | null {
+export function parseHttpResponse(buf: Buffer, closed: boolean): HttpResponse | null {
   let start = 0;
   for (;;) {
     const headEnd = buf.indexOf('\r\n\r\n', start);

@@ -70,11 +70,15 @@ export const requests = {
       '<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>',
       { ...o, options: { WINRS_NOPROFILE: 'TRUE', WINRS_CODEPAGE: '65001' } },
     ),
-  /** The whole command line goes in <Command>; it is started directly, not through cmd.exe. */
+  /**
+   * The whole command line goes in <Command>. WinRS runs it through `cmd.exe /c` (skipping cmd
+   * only works before Windows Server 2012 R2), so it must be a fixed line without cmd
+   * metacharacters: everything variable travels on stdin.
+   */
   command: (o: EnvelopeOptions, commandLine: string) =>
     envelope(ACTION.command, `<rsp:CommandLine><rsp:Command>${escapeXml(commandLine)}</rsp:Command></rsp:CommandLine>`, {
       ...o,
-      options: { WINRS_CONSOLEMODE_STDIN: 'TRUE', WINRS_SKIP_CMD_SHELL: 'TRUE' },
+      options: { WINRS_CONSOLEMODE_STDIN: 'TRUE', WINRS_SKIP_CMD_SHELL: 'FALSE' },
     }),
   send: (o: EnvelopeOptions, commandId: string, data: Buffer, end: boolean) =>
     envelope(

@@ -63,7 +63,9 @@ describe('WinRM exec (NTLM over HTTP, sealed)', () => {
     const from = server.log.length;
     const line = `echo "a&b|c<d>e^f%g'h"`;
     expect((await conn.exec(line)).stdout).toBe(`"a&b|c<d>e^f%g'h"\r\n`);
-    expect(entries(from).find((e) => e.kind === 'Command')!.commandLine).toBe(line);
+    const command = entries(from).find((e) => e.kind === 'Command')!;
+    expect(command.commandLine).toBe(line);
+    expect(command.options).toEqual({ WINRS_CONSOLEMODE_STDIN: 'TRUE', WINRS_SKIP_CMD_SHELL: 'FALSE' });
   });
 
   it('sends large stdin in several Sends, End only on the last, and no length limit', async () => {
