@@ -12,7 +12,10 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Stop the command (on the target, not only locally) after this many milliseconds. */
   timeoutMs?: number;
-  /** Abort the command early (Ctrl-C, plan cancelled). */
+  /**
+   * Abort the command early (Ctrl-C, plan cancelled): the process tree on the target is stopped as
+   * for a timeout, and exec resolves (it does not reject) with exitCode null and timedOut false.
+   */
   signal?: AbortSignal;
 }
 

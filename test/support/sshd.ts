@@ -23,6 +23,8 @@ export interface SshdOptions {
   maxSessions?: number;
   /** More sshd_config lines. */
   extraConfig?: string[];
+  /** Command prefix sshd runs through (e.g. a mount-namespace entry script); it must exec sshd. */
+  prefix?: string[];
 }
 
 export interface Sshd {
@@ -80,7 +82,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       ...(options.extraConfig ?? []),
       '',
     ].join('\n'));
-    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [...(options.prefix ?? []), '/usr/sbin/sshd', '-D', '-e', '-f', config];
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const log: Buffer[] = [];
     child.stderr!.on('data', (c: Buffer) => {
       log.push(c);
@@ -151,8 +154,8 @@ export interface TestUser {
 export async function createTestUser(options: { sudo?: 'password' | 'nopasswd' } = {}): Promise<TestUser> {
   const name = `regent${Math.random().toString(36).slice(2, 8)}`;
   const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
-  await run('useradd', ['-m', '-s', '/bin/sh', name]);
-  await runWithInput('chpasswd', [], `${name}:${password}\n`);
+  await retryOnLock(() => run('useradd', ['-m', '-s', '/bin/sh', name]));
+  await retryOnLock(() => runWithInput('chpasswd', [], `${name}:${password}\n`));
   const sudoers = `/etc/sudoers.d/regen-test-${name}`;
   if (options.sudo) {
     const tag = options.sudo === 'nopasswd' ? 'NOPASSWD: ' : '';
@@ -165,9 +168,22 @@ export async function createTestUser(options: { sudo?: 'password' | 'nopasswd' }
     remove: async () => {
       rmSync(sudoers, { force: true });
       await killPids(await pidsOf(['-u', name]));
-      await run('userdel', ['-r', '-f', name]).catch(() => undefined);
+      await retryOnLock(() => run('userdel', ['-r', '-f', name])).catch(() => undefined);
     },
   };
+}
+
+/** Test files run in parallel: useradd and friends fail while another holds /etc/passwd's lock. */
+async function retryOnLock<T>(action: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await action();
+    } catch (err) {
+      const text = `${(err as Error).message} ${(err as { stderr?: string }).stderr ?? ''}`;
+      if (attempt >= 50 || !/lock/i.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
+    }
+  }
 }
 
 function runWithInput(cmd: string, args: string[], input: string): Promise<void> {

@@ -193,6 +193,8 @@ function sudoError(l: Launcher, stderr: string, code: number | null): TransportE
     hint = 'sudo wants a password: set sudo-password for this target, or allow the command with NOPASSWD.';
   } else if (/not in the sudoers|not allowed to|may not run sudo/i.test(stderr)) {
     hint = `The login user is not allowed to run commands as '${user}': fix the sudoers rules or use another run-as.`;
+  } else if (/must have a tty/i.test(stderr)) {
+    hint = `sudoers has 'requiretty' for the login user: add 'Defaults:LOGIN-USER !requiretty' with visudo on the target.`;
   } else if (/not found/i.test(stderr) && code === 127) {
     hint = 'sudo is not installed on the target: install it or connect as the run-as user.';
   } else if (/unknown user/i.test(stderr)) {

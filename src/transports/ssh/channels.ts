@@ -17,7 +17,17 @@ export class ChannelLimiter {
   /** Highest number of channels open at once so far (for tests and diagnostics). */
   peak = 0;
 
-  constructor(readonly max: number) {}
+  constructor(private max: number) {}
+
+  /** Channels open right now. */
+  get inUse(): number {
+    return this.open;
+  }
+
+  /** The server refused a channel while `others` were open: its MaxSessions is lower than ours. */
+  lowerTo(others: number): void {
+    this.max = Math.max(1, Math.min(this.max, others));
+  }
 
   private limit(control: boolean): number {
     if (this.max >= 2) return control ? this.max : this.max - 1;

@@ -17,6 +17,8 @@ export class SshConnection implements Connection {
   private readonly running = new Set<(err: TransportError) => void>();
   private readonly launcher: Launcher;
   private readonly closed: Promise<void>;
+  /** Channels the server has opened and not yet closed. */
+  private established = 0;
 
   constructor(
     readonly targetName: string,
@@ -64,18 +66,31 @@ export class SshConnection implements Connection {
 
   private async launch(line: string, control: boolean, signal?: AbortSignal): Promise<RawProcess> {
     if (this.dead) throw this.dead;
-    const release = await this.limiter.acquire(control, signal);
+    let release: () => void;
     let stream: ClientChannel;
-    try {
-      stream = await new Promise<ClientChannel>((resolve, reject) => {
-        this.client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
-      });
-    } catch (err) {
-      release();
-      if (this.dead) throw this.dead;
-      throw new TransportError('protocol', this.targetName,
-        `sshd refused a new session channel: ${(err as Error).message}`,
-        'Lower max-channels for this target to at most the server\'s MaxSessions.');
+    let refusals = 0;
+    for (;;) {
+      release = await this.limiter.acquire(control, signal);
+      try {
+        stream = await new Promise<ClientChannel>((resolve, reject) => {
+          this.client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+        });
+        this.established++;
+        break;
+      } catch (err) {
+        const othersInUse = this.limiter.inUse - 1;
+        release();
+        if (this.dead) throw this.dead;
+        // Refused while other channels are open: sshd's MaxSessions is below max-channels. Keep its
+        // real bound (the channels it did open) and wait for a free one.
+        if (othersInUse > 0 && ++refusals < 1000) {
+          this.limiter.lowerTo(this.established);
+          continue;
+        }
+        throw new TransportError('protocol', this.targetName,
+          `sshd refused a new session channel: ${(err as Error).message}`,
+          "Check sshd's MaxSessions on the target, or lower max-channels for it.");
+      }
     }
     if (this.dead) {
       release();
@@ -94,6 +109,7 @@ export class SshConnection implements Connection {
         exit = typeof code === 'number' ? { code, signal: null } : { code: null, signal: sig ?? null };
       });
       stream.once('close', () => {
+        this.established--;
         this.running.delete(onDrop);
         release();
         resolve(exit);

@@ -1,6 +1,6 @@
 // The local transport: same contract as SSH, on this machine.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,10 +41,12 @@ describe('local exec', () => {
   });
 
   it('stops the whole process tree when the timeout passes', async () => {
-    const r = await conn.exec('sleep 31350 & timeout 600 sleep 31351; echo never', { timeoutMs: 500 });
+    const started = join(dir, 'timeout-started');
+    const r = await conn.exec(`touch ${started}; sleep 31350 & timeout 31356 sleep 31351; echo never`, { timeoutMs: 500 });
     expect(r).toMatchObject({ timedOut: true, exitCode: null });
+    expect(existsSync(started)).toBe(true);
     expect(r.stdout).not.toContain('never');
-    expect(await livingProcesses(conn, '^(sleep 3135[01]|timeout 600)')).toEqual([]);
+    expect(await livingProcesses(conn, '^(sleep 3135[01]|timeout 31356 )')).toEqual([]);
   });
 
   it('stops the process tree when the signal aborts', async () => {

@@ -1,7 +1,7 @@
 // The SSH transport against a real OpenSSH sshd on loopback: output, stdin, decoding,
 // channel bounds, timeouts and aborts that kill the remote process tree.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,12 +70,26 @@ describe('ssh exec', () => {
     }
   });
 
+  it('adapts to an sshd whose MaxSessions is below max-channels', async () => {
+    const strict = await startSshd({ maxSessions: 2 });
+    const c = (await sshTransport.connect(sshTarget(strict))) as SshConnection;
+    try {
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.exec(`sleep 0.1; echo ${i}`)));
+      expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 6 }, (_, i) => `${i}\n`));
+    } finally {
+      await c.close();
+      await strict.stop();
+    }
+  });
+
   it('stops the whole remote process tree when the timeout passes', async () => {
-    const r = await conn.exec('sleep 31337 & timeout 600 sleep 31338; echo never', { timeoutMs: 1000 });
+    const started = join(scratch, 'timeout-started');
+    const r = await conn.exec(`touch ${started}; sleep 31337 & timeout 31336 sleep 31338; echo never`, { timeoutMs: 1000 });
     expect(r.timedOut).toBe(true);
+    expect(existsSync(started)).toBe(true);
     expect(r.exitCode).toBeNull();
     expect(r.stdout).not.toContain('never');
-    expect(await livingProcesses(conn, '^(sleep 3133[78]|timeout 600)')).toEqual([]);
+    expect(await livingProcesses(conn, '^(sleep 3133[78]|timeout 31336 )')).toEqual([]);
   });
 
   it('stops the remote process tree when the signal aborts', async () => {

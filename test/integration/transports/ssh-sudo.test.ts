@@ -107,9 +107,11 @@ describe('ssh run-as through sudo', () => {
 
   it('stops a root process tree started through sudo when the timeout passes', async () => {
     const conn = await connectAs(withPassword, { 'sudo-password': withPassword.password });
-    const r = await conn.exec('sleep 31340 & timeout 600 sleep 31341', { timeoutMs: 1000 });
+    const started = join(dir, 'timeout-started');
+    const r = await conn.exec(`touch ${started}; sleep 31340 & timeout 31346 sleep 31341`, { timeoutMs: 1000 });
     await conn.close();
     expect(r).toMatchObject({ timedOut: true, exitCode: null });
-    expect(await livingProcesses(rootConn, '^(sleep 3134[01]|timeout 600)')).toEqual([]);
+    expect(existsSync(started)).toBe(true);
+    expect(await livingProcesses(rootConn, '^(sleep 3134[01]|timeout 31346 )')).toEqual([]);
   });
 });
