@@ -50,7 +50,9 @@ export function toTransportError(err: unknown, ctx: ErrorContext): TransportErro
     const f = err.fault;
     let hint = 'read the fault text above; `winrm get winrm/config` on the target shows its WinRM settings and limits';
     if (/AccessDenied/i.test(f.subcode) || f.wsmanCode === '5') {
-      hint = `user '${ctx.user}' must be a local administrator on the target (or a member of Remote Management Users)`;
+      hint =
+        `user '${ctx.user}' must be an administrator on the target; a local account other than the built-in ` +
+        'Administrator also needs LocalAccountTokenFilterPolicy=1 (UAC remote restrictions)';
     } else if (/QuotaLimit/i.test(f.subcode)) {
       hint = 'the target refused another shell or command (MaxShellsPerUser, MaxConcurrentOperationsPerUser): close other WinRM sessions or raise the quota';
     }

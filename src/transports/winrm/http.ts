@@ -140,6 +140,7 @@ export class HttpChannel {
       socket = await stage<tls.TLSSocket>('tls', connectTimeoutMs, signal, (ok, fail) => {
         const s = tls.connect({
           socket: raw,
+          host, // the name (or IP) the certificate must match
           ca: options.ca,
           rejectUnauthorized: options.rejectUnauthorized,
           servername: net.isIP(host) ? undefined : host,

@@ -64,6 +64,17 @@ describe('WinRM errors', () => {
     }
   });
 
+  it('HTTPS to an address the certificate does not name is a TLS error', async () => {
+    const elsewhere = await startWsmanServer({ users: USERS, host: '127.0.0.2', tls: { key: pki.key, cert: pki.cert } });
+    try {
+      const err = await rejectionOf(connect(elsewhere, { cacert: pki.caCertPath }));
+      expect(err.kind).toBe('tls');
+      expect(err.message).toMatch(/127\.0\.0\.2.*(altnames|match)/i);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it('ssl-verify: false accepts the certificate without checking it', async () => {
     const conn = await connect(https, { cacert: pki.otherCaCertPath, 'ssl-verify': false });
     expect((await conn.exec('echo unchecked')).stdout).toBe('unchecked\r\n');
