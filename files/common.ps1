@@ -107,9 +107,22 @@ function Get-RegenDefaults {
   }
 }
 
+# The task metadata is shared with the POSIX implementations, and its defaults are POSIX paths
+# (Bolt and regen apply metadata defaults whatever the implementation). A value starting with
+# '/' can never be a Windows path: it counts as not given, and the Windows default applies.
+function Get-RegenWindowsPath([string]$Value) {
+  if ($Value -and $Value.StartsWith('/')) { return '' }
+  $Value
+}
+
+function Get-RegenWindowsPaths([string[]]$Values) {
+  , @($Values | Where-Object { $_ -and -not $_.StartsWith('/') })
+}
+
 function Get-RegenAllowedRoots([string[]]$Roots) {
-  if ($Roots -and $Roots.Count -gt 0) { return ,@($Roots) }
-  ,@((Get-RegenDefaults)['allowed_roots'])
+  $Roots = Get-RegenWindowsPaths $Roots
+  if ($Roots.Count -gt 0) { return , $Roots }
+  , @((Get-RegenDefaults)['allowed_roots'])
 }
 
 # Refuses a path, naming the parameter, the path and the rule broken (as the POSIX tasks do).

@@ -21,6 +21,7 @@ if (-not $paths -or $paths.Count -eq 0) { Exit-RegenError 'regen/bad-param' 'pat
 if ($label -cnotmatch '^[a-z0-9][a-z0-9._-]*$') {
   Exit-RegenError 'regen/bad-param' "label '$label' is not a valid label (expected ^[a-z0-9][a-z0-9._-]*$)" @{ 'param' = 'label'; 'value' = $label }
 }
+$backup_dir = Get-RegenWindowsPath $backup_dir
 if (-not $backup_dir) { $backup_dir = (Get-RegenDefaults)['backup_root'] }
 $bdir = Get-RegenNormalPath $backup_dir 'backup_dir'
 

@@ -20,6 +20,7 @@ trap { Exit-RegenError 'regen/unexpected' ('cert_info: ' + [string]$_) @{ 'line'
 
 if ($path -and $certname) { Exit-RegenError 'regen/bad-param' 'give path or certname, not both' @{} }
 Assert-RegenElevated 'cert_info'
+$puppet = Get-RegenWindowsPath $puppet
 if (-not $path) {
   if (-not $certname -or -not $ssldir) {
     if ($puppet) {

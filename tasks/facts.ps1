@@ -22,7 +22,9 @@ if ('main', 'master', 'agent', 'user' -cnotcontains $section) {
 # A non-elevated `puppet config print` answers for the user's own confdir, not the agent's.
 Assert-RegenElevated 'facts'
 $defaults = Get-RegenDefaults
-if (-not $disk_paths -or $disk_paths.Count -eq 0) { $disk_paths = @($defaults['allowed_roots'][0], $defaults['backup_root']) }
+$puppet = Get-RegenWindowsPath $puppet
+$disk_paths = Get-RegenWindowsPaths $disk_paths
+if ($disk_paths.Count -eq 0) { $disk_paths = @($defaults['allowed_roots'][0], $defaults['backup_root']) }
 $disks = New-Object System.Collections.ArrayList
 foreach ($p in $disk_paths) {
   $full = Get-RegenNormalPath $p 'disk_paths'

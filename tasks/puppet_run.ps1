@@ -14,6 +14,7 @@ else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\fi
 trap { Exit-RegenError 'regen/unexpected' ('puppet_run: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
 
 Assert-RegenElevated 'puppet_run'
+$puppet = Get-RegenWindowsPath $puppet
 if ($waitforcert -lt 0 -or $waitforcert -gt 9999) {
   Exit-RegenError 'regen/bad-param' "waitforcert $waitforcert is not a number of seconds (0 to 9999)" @{ 'param' = 'waitforcert'; 'value' = $waitforcert }
 }

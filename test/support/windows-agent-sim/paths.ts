@@ -91,10 +91,15 @@ export function normalPath(p: string, param: string): string {
   return `${q[0].toUpperCase()}:\\${parts.join('\\')}`;
 }
 
+/** Get-RegenWindowsPath(s): a POSIX path (a metadata default of the POSIX implementation) counts as not given. */
+export const windowsPath = (v: unknown): string => (typeof v === 'string' && !v.startsWith('/') ? v : '');
+export const windowsPaths = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '' && !x.startsWith('/')) : []);
+
 /** Assert-RegenPath: strictly inside an allowed root, no link on the way down (unless leaf). */
 export function assertPath(disk: WindowsDisk, p: string, allowedRoots: string[] | null, param: string, leaf = false): string {
   const full = normalPath(p, param);
-  const roots = allowedRoots && allowedRoots.length > 0 ? allowedRoots : DEFAULTS.allowedRoots;
+  const given = windowsPaths(allowedRoots);
+  const roots = given.length > 0 ? given : DEFAULTS.allowedRoots;
   for (const r of roots) {
     const root = normalPath(r, 'allowed_roots');
     if (!full.toLowerCase().startsWith(`${root.toLowerCase()}\\`)) continue;

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PUPPET_BAT, type WindowsAgent } from './agent.js';
-import { DEFAULTS, normalPath } from './paths.js';
+import { DEFAULTS, normalPath, windowsPath, windowsPaths } from './paths.js';
 import { fail, result } from './runtime.js';
 
 export interface TaskContext {
@@ -36,7 +36,8 @@ function checkName(value: string, what: 'certname' | 'service', param: string = 
 }
 
 /** Find-RegenPuppet, or the given puppet parameter checked for existence. */
-function findPuppet(ctx: TaskContext, given: string, hint: string): string {
+function findPuppet(ctx: TaskContext, value: unknown, hint: string): string {
+  const given = windowsPath(value);
   if (!given) return PUPPET_BAT;
   if (given.toLowerCase() !== PUPPET_BAT.toLowerCase()) {
     fail('regen/puppet-missing', `puppet ${given} does not exist on this host${hint}`, { puppet: given });
@@ -167,12 +168,12 @@ export async function facts(ctx: TaskContext): Promise<void> {
     fail('regen/bad-param', `section '${section}' is not a valid puppet.conf section (expected main, master, agent or user)`, { param: 'section', value: section });
   }
   requireElevated(ctx, 'facts');
-  const given = (ctx.p.disk_paths as string[] | null) ?? [];
+  const given = windowsPaths(ctx.p.disk_paths);
   const disk = (given.length > 0 ? given : [DEFAULTS.allowedRoots[0], DEFAULTS.backupRoot]).map((p) => {
     const full = normalPath(p, 'disk_paths');
     return { path: full, free_bytes: agent.disk.freeBytes(full) };
   });
-  const puppetBat = findPuppet(ctx, String(ctx.p.puppet), '; leave the puppet parameter empty to find puppet.bat from the registry');
+  const puppetBat = findPuppet(ctx, ctx.p.puppet, '; leave the puppet parameter empty to find puppet.bat from the registry');
   const names = ['certname', 'dns_alt_names', 'ssldir', 'client_datadir', 'confdir', 'hostcert', 'localcacert'];
   const config = await puppetConfig(ctx, names, section);
   const version = await agent.puppet(['--version'], ctx.signal);
@@ -208,7 +209,7 @@ export async function puppetRun(ctx: TaskContext): Promise<void> {
   requireElevated(ctx, 'puppet_run');
   const wait = Number(ctx.p.waitforcert);
   if (wait < 0 || wait > 9999) fail('regen/bad-param', `waitforcert ${wait} is not a number of seconds (0 to 9999)`, { param: 'waitforcert', value: wait });
-  const puppetBat = findPuppet(ctx, String(ctx.p.puppet), '');
+  const puppetBat = findPuppet(ctx, ctx.p.puppet, '');
   const args = ['agent', '--test', '--detailed-exitcodes', '--waitforcert', String(wait)];
   const command = `puppet ${args.join(' ')}`;
   if (ctx.noop) result({ noop: true, command, puppet: puppetBat });
@@ -241,7 +242,7 @@ export async function certInfo(ctx: TaskContext): Promise<void> {
   requireElevated(ctx, 'cert_info');
   if (!p) {
     if (!certname || !ssldir) {
-      findPuppet(ctx, String(ctx.p.puppet), '');
+      findPuppet(ctx, ctx.p.puppet, '');
       const config = await puppetConfig(ctx, ['certname', 'ssldir'], 'main');
       certname ||= config.certname;
       ssldir ||= config.ssldir;
