@@ -68,30 +68,40 @@ export function lockFor(run: Run, name: string): Mutex {
   return lock;
 }
 
-/** The scope of expressions for one target, or at plan level (target = the plan's single target, if any). */
-export function scopeFor(frame: Frame, target: Target | undefined = frame.planTarget): Scope {
+/**
+ * The scope of expressions for one target, or at plan level when `target` is absent (messages, targets,
+ * return, state): there `target` is the plan's single target, if it has one.
+ */
+export function scopeFor(frame: Frame, target?: Target): Scope {
+  const current = target ?? frame.planTarget;
   return {
     lookup(root) {
       if (Object.hasOwn(frame.params, root)) return { value: frame.params[root] };
       const step = frame.results.get(root);
-      if (step) return { value: stepValue(step, target) };
+      if (step) return { value: stepValue(step, current, target === undefined) };
       if (root === 'target' || root === 'vars') {
-        if (!target) throw new ExpressionError(`'${root}' means nothing here: this is evaluated for the plan, not for one target`);
-        return { value: root === 'target' ? targetView(target) : target.vars };
+        if (!current) throw new ExpressionError(`'${root}' means nothing here: this is evaluated for the plan, not for one target`);
+        return { value: root === 'target' ? targetView(current) : current.vars };
       }
-      if (root === 'pe') return { value: peOf(frame.run, target) };
+      if (root === 'pe') return { value: peOf(frame.run, current) };
       return undefined;
     },
   };
 }
 
-/** A step's result seen from a target: its own result, else the single target's, else the plan-level value. */
-export function stepValue(step: StepOutcome, target: Target | undefined): unknown {
+/**
+ * A step's result seen from a target: its own result, else the single target's. A for_each batch seen
+ * from the plan (not from one of its targets) is always its summary, so `return: ${batch}` has one shape.
+ * Summary: {ok: [names], failed: [names], results: {name: value}}. A sub-plan step: its return value.
+ */
+export function stepValue(step: StepOutcome, target: Target | undefined, planLevel = false): unknown {
   const shown = (o: StepOutcome['targets'][number]) => (o.status === 'would_run' ? new Pending(step.name) : o.value);
-  const own = target && step.targets.find((t) => t.target === target.name);
-  if (own) return shown(own);
-  if (step.targets.length === 1) return shown(step.targets[0]);
-  if (step.status === 'would_run') return new Pending(step.name);
+  if (step.status === 'would_run' && step.targets.length === 0) return new Pending(step.name);
+  if (!(step.batch && planLevel)) {
+    const own = target && step.targets.find((t) => t.target === target.name);
+    if (own) return shown(own);
+    if (step.targets.length === 1 && !step.batch) return shown(step.targets[0]);
+  }
   if (step.kind !== 'task' && !step.batch) return step.value;
   return {
     ok: step.targets.filter((t) => t.status === 'success').map((t) => t.target),

@@ -31,7 +31,8 @@ export function errorMessage(e: unknown): string {
 }
 
 /** Says something to the user: on the batch line inside a for_each, else as a message; always in the log. */
-export function tell(frame: Frame, label: string, text: string, status: string): void {
+export function tell(frame: Frame, label: string, message: string, status: string): void {
+  const text = frame.run.opts.ctx.log?.redact(message) ?? message;
   if (frame.item) frame.item.note(text);
   else frame.run.opts.ctx.reporter.message(text);
   frame.run.opts.ctx.log?.record('_plan', { step: label, status, stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
@@ -95,7 +96,9 @@ async function runOnTarget(
     return finish({ target: target.name, status: 'failure', error: { kind: 'regen/parameter-type', msg } }, params);
   }
   if (dryRun && (!readOnly || pending.length > 0)) {
-    const shown = redactParams(task, withDefaults(task, params));
+    // Secrets of the run (sensitive plan parameters, passwords) are masked even inside other values.
+    const redact = ctx.log ? (text: string) => ctx.log!.redact(text) : (text: string) => text;
+    const shown = JSON.parse(redact(JSON.stringify(redactParams(task, withDefaults(task, params))))) as Record<string, unknown>;
     return finish({ target: target.name, status: 'would_run', would_run: { task: task.name, parameters: shown } }, params);
   }
   try {

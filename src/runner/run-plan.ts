@@ -14,6 +14,7 @@ import { resumedSteps, saveState } from './plan-state.js';
 import { errorMessage, runConfirmStep, runMessageStep, runTaskStep } from './plan-steps.js';
 
 export type { RunPlanOptions } from './plan-scope.js';
+export { planStateFile } from './plan-state.js';
 
 export async function runPlan(plan: Plan, params: Record<string, unknown>, opts: RunPlanOptions): Promise<PlanResult> {
   const library = opts.library ?? new PlanLibrary(loadTasks());

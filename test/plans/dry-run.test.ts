@@ -25,7 +25,7 @@ steps:
     parameters: {file: "\${out}", line: "backup of \${facts.certname}", secret: "\${password}"}
   - name: check
     task: emit
-    parameters: {json: '{"archive":"\${backup.recorded}"}'}
+    parameters: {json: '{"archive":"\${backup.recorded}","pw":"\${password}"}'}
   - name: after
     task: record
     parameters: {file: "\${out}", line: "kept \${backup.recorded} in \${pe.ssldir}", count: "\${facts.n ?? 7}"}
@@ -68,7 +68,7 @@ describe('dry run', () => {
       would_run: { task: 'record', parameters: { file: out, line: 'backup of m1.example', secret: '[redacted]' } },
     });
     // A read-only task fed by a step that did not run is shown, not run; unknown results read <result of STEP>.
-    expect(result.steps[3].targets[0].would_run?.parameters).toEqual({ json: '{"archive":"<result of backup.recorded>"}' });
+    expect(result.steps[3].targets[0].would_run?.parameters).toEqual({ json: '{"archive":"<result of backup.recorded>","pw":"[redacted]"}' });
     expect(result.steps[4].targets[0].would_run?.parameters).toMatchObject({ line: 'kept <result of backup.recorded> in /etc/puppetlabs/puppet/ssl', count: 7 });
     expect(m.said).toEqual(['[dry run] would ask: This destroys the CA on m1.example. Continue?']);
     expect(existsSync(stateFile)).toBe(false);

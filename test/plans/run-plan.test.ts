@@ -196,6 +196,7 @@ return: \${reenroll}
     expect(result.status).toBe('failure');
     expect(result.failure).toBeUndefined();
     expect(result.failed_targets).toEqual(['a2']);
+    expect(result.return).toEqual({ ok: ['a1', 'a3'], failed: ['a2'], results: { a1: { agent: 'a1' }, a2: undefined, a3: { agent: 'a3' } } });
     expect(planTargetOutcomes(result)).toEqual(expect.arrayContaining([{ target: 'a2', status: 'failure' }, { target: 'a1', status: 'success' }]));
     // One section for the batch, its items the agents, notes naming each sub-step; then the `after` step.
     expect(rec.sections.map((s) => s.items)).toEqual([['a1', 'a2', 'a3'], ['m1']]);
