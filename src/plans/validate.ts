@@ -77,7 +77,7 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
     checkReferences(plan.return, ['return'], known, new Map(), plan.steps.length, (path, msg) =>
       problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));
   }
-  return problems;
+  return [...new Set(problems)]; // a sub-plan run by several steps is reported once
 }
 
 function checkTaskStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary): string[] {

@@ -78,8 +78,7 @@ async function runForEach(frame: Frame, step: PlanStep, index: number, sub: Plan
   outcome.targets = await opts.ctx.reporter.section(title, targets.map((t) => t.name), (item) =>
     mapLimit(targets, limit, async (target) => {
       const line = item(target.name);
-      const done = oneTarget(frame, step, sub, target, line, label);
-      const o = await done;
+      const o = await oneTarget(frame, step, sub, target, line, label);
       line.finish({
         target: target.name, action: 'task', object: sub.name, status: o.status === 'failure' ? 'failure' : 'success',
         value: o.error ? { _error: o.error } : { summary: opts.dryRun ? 'dry run done' : 'done' },

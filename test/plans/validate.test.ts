@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describePlan, listPlans } from '../../src/plans/describe.js';
 import { PlanError } from '../../src/plans/types.js';
 import { validatePlan } from '../../src/plans/validate.js';
 import { runPlan } from '../../src/runner/run-plan.js';
@@ -172,5 +173,32 @@ steps:
     await expect(runPlan(b.plan('simple'), { colour: 'x' }, opts)).rejects.toThrow(/has no parameter 'colour'/);
     await expect(runPlan(b.plan('simple'), { targets: 'ghost' }, opts)).rejects.toThrow(/simple.yaml:4: first: targets: 'ghost' is not a target/);
     expect(watched.connects).toEqual([]);
+  });
+
+  it('lists plans (a broken one with its first problem) and describes steps for `plan show`', () => {
+    b.writePlan('shown', `description: Shown plan
+parameters:
+  targets: {type: TargetSpec, default: m1, description: The master}
+  pw: {type: String, sensitive: true, default: secret1}
+steps:
+  - name: facts
+    description: Discover
+    doc_step: pre-flight
+    task: regen::emit
+    parameters: {json: '{}'}
+  - confirm: Sure?
+`);
+    const listed = listPlans(b.plansDir);
+    expect(listed.find((p) => p.name === 'shown')).toEqual({ name: 'shown', description: 'Shown plan', private: false });
+    expect(listed.find((p) => p.name === 'dupkey')?.error).toMatch(/duplicate key/);
+    const shown = describePlan(b.plan('shown'));
+    expect(shown.parameters).toEqual([
+      { name: 'targets', type: 'TargetSpec', default: 'm1', description: 'The master', required: false, sensitive: false },
+      { name: 'pw', type: 'String', default: '[redacted]', description: undefined, required: false, sensitive: true },
+    ]);
+    expect(shown.steps[0]).toMatchObject({
+      index: 1, name: 'facts', kind: 'task', object: 'emit', description: 'Discover', doc_step: 'pre-flight', targets: '${targets}', parameters: { json: '{}' },
+    });
+    expect(shown.steps[1]).toMatchObject({ index: 2, name: 'step 2 (confirm)', kind: 'confirm', text: 'Sure?' });
   });
 });
