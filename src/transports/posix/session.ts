@@ -122,13 +122,11 @@ export async function runPosix(l: Launcher, command: string, options: ExecOption
   const timer = timeoutMs !== undefined && timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
   const onAbort = () => stop('abort');
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop('abort'); // aborted while the channel was opening
 
   let exit: { code: number | null; signal: string | null };
   try {
     exit = await Promise.race([proc.done, forced]);
-  } catch (e) {
-    if (!stopping) throw e;
-    exit = { code: null, signal: null };
   } finally {
     if (timer) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -180,7 +178,8 @@ async function stopTree(l: Launcher, pid: number, pgid: number): Promise<void> {
 
 function sudoError(l: Launcher, stderr: string, code: number | null): TransportError {
   const user = l.runAs?.user ?? '';
-  const said = stderr
+  const password = l.runAs?.password;
+  const said = (password ? stderr.split(password).join('[redacted]') : stderr)
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean)

@@ -104,6 +104,26 @@ describe('ssh exec', () => {
     expect(await livingProcesses(conn, '^sleep 31339')).toEqual([]);
   });
 
+  it('drops a queued exec whose signal aborts before a channel is free, without running it', async () => {
+    const one = await sshTransport.connect(sshTarget(sshd, { 'max-channels': 2 }));
+    try {
+      const busy = join(scratch, 'queue-busy');
+      const release = join(scratch, 'queue-release');
+      const never = join(scratch, 'queue-never');
+      const holder = one.exec(`touch ${busy}; while [ ! -e ${release} ]; do sleep 0.05; done`);
+      await waitForFile(busy);
+      const ac = new AbortController();
+      const queued = one.exec(`touch ${never}`, { signal: ac.signal });
+      ac.abort();
+      expect(await queued).toMatchObject({ exitCode: null, timedOut: false });
+      await conn.exec(`touch ${release}`);
+      expect((await holder).exitCode).toBe(0);
+      expect((await one.exec(`test -e ${never}`)).exitCode).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('keeps a secret written on stdin out of the process list', async () => {
     const secret = `s3cret-${Date.now()}`;
     const started = join(scratch, 'secret-started');
