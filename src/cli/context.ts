@@ -1,4 +1,5 @@
 // What every running command shares: global options, loading the inventory, and the run context.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { loadInventory } from '../inventory/index.js';
@@ -46,14 +47,7 @@ export function rerunFile(args: GlobalArgs): string {
 /** Loads the inventory and resolves the targets named by -t or --rerun; any problem is a usage error. */
 export async function selectTargets(args: GlobalArgs, defaultSpec?: string): Promise<Target[]> {
   if (args.targets && args.rerun) throw new UsageError('use either -t/--targets or --rerun, not both');
-  let spec: string | string[] | undefined = args.targets ?? defaultSpec;
-  if (args.rerun) {
-    try {
-      spec = targetsToRerun(rerunFile(args), args.rerun);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const spec = args.rerun ? rerunTargets(args) : args.targets ?? defaultSpec;
   if (!spec) throw new UsageError('say which targets to run on with -t/--targets (for example -t agents or -t master.example.com)');
   const inventory = await loadInventory(args.inventory, { targetSpec: spec });
   const targets = inventory.resolve(spec);
@@ -90,9 +84,32 @@ export function createRunContext(args: GlobalArgs, label: string, targets: Targe
   };
 }
 
-function secretsOf(target: Target): string[] {
+export function secretsOf(target: Target): string[] {
   const { ssh, winrm, local } = target.config;
   const key = ssh['private-key'];
   return [ssh.password, ssh['sudo-password'], winrm.password, local['sudo-password'], typeof key === 'object' ? key['key-data'] : undefined]
     .filter((s): s is string => typeof s === 'string');
+}
+
+/** The targets of the last run with the --rerun status (failure, success or all). */
+export function rerunTargets(args: GlobalArgs): string[] {
+  try {
+    return targetsToRerun(rerunFile(args), args.rerun ?? 'failure');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** --params: a JSON object, inline or as @file. */
+export function paramsFromFlag(flag: string | undefined): Record<string, unknown> {
+  if (!flag) return {};
+  const text = flag.startsWith('@') ? readFileSync(flag.slice(1), 'utf8') : flag;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--params: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw new UsageError('--params must be a JSON object, e.g. {"name": "pe-puppet"}');
 }

@@ -1,12 +1,11 @@
 // `regen task list | show NAME | [run] NAME -t SPEC key=value ...`
-import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { recordRun } from '../runner/rerun.js';
 import { runTask } from '../runner/run-task.js';
 import { findTask, loadTasks } from '../tasks/load.js';
 import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
 import type { Task } from '../tasks/types.js';
-import { createRunContext, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
+import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
 import { printHumanResults, printJson } from './output.js';
 
@@ -66,18 +65,6 @@ function parsed(task: Task, words: string[]): Params {
   const { params, problems } = parseKeyValues(task, words);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return params;
-}
-
-function paramsFromFlag(flag: string | undefined): Params {
-  if (!flag) return {};
-  const text = flag.startsWith('@') ? readFileSync(flag.slice(1), 'utf8') : flag;
-  try {
-    const value = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
-  } catch (e) {
-    throw new UsageError(`--params: not valid JSON (${(e as Error).message})`);
-  }
-  throw new UsageError('--params must be a JSON object, e.g. {"name": "pe-puppet"}');
 }
 
 function listTasks(tasks: Map<string, Task>, args: TaskArgs): number {

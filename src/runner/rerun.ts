@@ -12,17 +12,22 @@ export interface RerunRecord {
   targets: Array<{ name: string; status: 'success' | 'failure' }>;
 }
 
-/** A target fails overall if any of its results failed. */
+/** Records a task run: a target fails overall if any of its results failed. */
 export function recordRun(file: string, command: string, results: TargetResult[]): void {
   const status = new Map<string, 'success' | 'failure'>();
   for (const r of results) {
     if (r.status === 'failure') status.set(r.target, 'failure');
     else if (!status.has(r.target)) status.set(r.target, 'success');
   }
+  recordRunOutcomes(file, command, [...status].map(([target, s]) => ({ target, status: s })));
+}
+
+/** Records each target's overall outcome of a run. */
+export function recordRunOutcomes(file: string, command: string, outcomes: Array<{ target: string; status: 'success' | 'failure' }>): void {
   const record: RerunRecord = {
     command,
     finished_at: new Date().toISOString(),
-    targets: [...status].map(([name, s]) => ({ name, status: s })),
+    targets: outcomes.map((o) => ({ name: o.target, status: o.status })),
   };
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);

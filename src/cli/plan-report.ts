@@ -1,0 +1,73 @@
+// How a plan's result reads for a person: per step, the dry run's "would run" lines, and on failure
+// where the host stands and the exact commands to resume or restore.
+import type { PlanResult, StepOutcome } from '../plans/index.js';
+
+export interface PlanCommandLine {
+  /** The command as the user typed it, without --from-step/--dry-run (e.g. "regen plan master -i inventory.yaml"). */
+  base: string;
+}
+
+export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir: string, elapsedMs: number, out: NodeJS.WritableStream = process.stdout): void {
+  const w = (line = '') => out.write(`${line}\n`);
+  if (result.dry_run) printDryRun(result.steps, w);
+  const failedAgents = result.failed_targets;
+  if (result.failure) {
+    const f = result.failure;
+    w();
+    w(`FAILED at step '${f.path.join(' > ')}'${f.doc_step !== undefined ? ` (doc step ${f.doc_step})` : ''}${f.target ? ` on ${f.target}` : ''}`);
+    if (f.description) w(`  what it does: ${f.description}`);
+    for (const e of f.errors) w(`  error${e.target ? ` on ${e.target}` : ''}: ${e.error.msg}`);
+    w();
+    w('Where the host stands now:');
+    if (f.states.length === 0) w('  nothing has been changed yet');
+    for (const s of f.states) w(`  - ${s}`);
+    const backup = findBackup(result.steps);
+    if (backup) w(`Backup archive: ${backup.archive} on ${backup.target}`);
+    w();
+    w('Next:');
+    w(`  fix the cause above, then resume:   ${cmd.base} --from-step ${f.resume.from_step}`);
+    if (backup) w(`  or put the host back as it was:     regen plan restore -t ${backup.target} archive=${backup.archive}`);
+  } else if (result.status === 'failure' && failedAgents.length > 0) {
+    w();
+    w(`Failed on ${failedAgents.length} target${failedAgents.length === 1 ? '' : 's'}: ${failedAgents.join(', ')}`);
+    for (const line of batchFailures(result.steps)) w(`  ${line}`);
+    w(`Re-run exactly those with:  ${cmd.base} --rerun failure`);
+  } else if (!result.dry_run) {
+    w();
+    w(`Plan ${result.plan} completed.`);
+    if (result.return !== undefined) w(JSON.stringify(result.return, null, 2));
+  }
+  w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
+}
+
+function printDryRun(steps: StepOutcome[], w: (line?: string) => void, indent = ''): void {
+  w();
+  w(`${indent}Dry run: nothing was changed. Steps that would change something, per target:`);
+  for (const step of steps) {
+    for (const t of step.targets) {
+      if (t.would_run) w(`${indent}  ${step.name} on ${t.target}: would run ${t.would_run.task} ${JSON.stringify(t.would_run.parameters)}`);
+      if (t.value && typeof t.value === 'object' && 'steps' in (t.value as object)) {
+        printDryRun((t.value as { steps: StepOutcome[] }).steps, w, `${indent}    `);
+      }
+    }
+    if (step.steps) printDryRun(step.steps, w, `${indent}  `);
+  }
+}
+
+function findBackup(steps: StepOutcome[]): { archive: string; target: string } | undefined {
+  for (const step of steps) {
+    for (const t of step.targets) {
+      const value = t.value as { archive?: unknown } | undefined;
+      if (step.object === 'backup' && t.status === 'success' && typeof value?.archive === 'string') {
+        return { archive: value.archive, target: t.target };
+      }
+    }
+  }
+  return undefined;
+}
+
+function batchFailures(steps: StepOutcome[]): string[] {
+  return steps.filter((s) => s.batch).flatMap((s) =>
+    s.targets.filter((t) => t.status === 'failure').map((t) =>
+      `${t.target}: ${t.failure ? `step '${t.failure.path.join(' > ')}': ${t.failure.error.msg}` : t.error?.msg ?? 'failed'}`));
+}

@@ -1,0 +1,117 @@
+// `regen plan list | show NAME | [run] NAME [key=value ...]`
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Argv } from 'yargs';
+import { loadInventory } from '../inventory/index.js';
+import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type PlanResult } from '../plans/index.js';
+import { recordRunOutcomes } from '../runner/rerun.js';
+import { planTargetOutcomes, runPlan } from '../runner/run-plan.js';
+import { loadTasks } from '../tasks/load.js';
+import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, secretsOf, withRunOptions, type GlobalArgs } from './context.js';
+import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
+import { printJson } from './output.js';
+import { printPlanResult } from './plan-report.js';
+import { printPlanDescription, printPlanList } from './plan-show.js';
+
+export interface PlanArgs extends GlobalArgs {
+  name?: string;
+  words: string[];
+  params?: string;
+  yes: boolean;
+  'from-step'?: string;
+}
+
+export function planCommand(y: Argv) {
+  return y.command(
+    'plan <name> [words..]',
+    'Run a plan (the procedure) on targets, or list and show plans',
+    (cmd) => withRunOptions(cmd)
+      .positional('name', { type: 'string', describe: 'A plan name, or list / show / run' })
+      .positional('words', { type: 'string', array: true, default: [], describe: 'key=value plan parameters' })
+      .option('params', { type: 'string', describe: 'Plan parameters as a JSON object, or @file holding one' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Confirm destructive steps without a prompt' })
+      .option('from-step', { type: 'string', describe: 'Resume at this step, reusing the saved results of the steps before it' })
+      .example('$0 plan list', 'The plans: master, agents, agent_certs, restore')
+      .example('$0 plan show master', 'Every step of the master plan and the doc step it implements')
+      .example('$0 plan master -i inventory.yaml --dry-run', 'Run the read-only checks; show what every other step would do')
+      .example('$0 plan master -i inventory.yaml', 'Regenerate the CA and the master\'s credentials (asks before destroying the CA)')
+      .example('$0 plan agents -i inventory.yaml --concurrency 10', 'Re-enroll every agent of the group "agents"')
+      .example('$0 plan agents --rerun failure', 'Re-run only the agents that failed last time')
+      .example('$0 plan master --from-step chown_ssl', 'Resume after fixing the cause of a failure'),
+    async (argv) => {
+      process.exitCode = await runPlanCommand(argv as unknown as PlanArgs);
+    },
+  );
+}
+
+async function runPlanCommand(args: PlanArgs): Promise<number> {
+  const [first, ...rest] = [args.name ?? '', ...args.words];
+  if (first === 'list') return printPlanList(listPlans(), args.format);
+  if (first === 'show') return printPlanDescription(describePlan(loadPlanOrFail(rest[0])), args.format);
+  const [planName, ...words] = first === 'run' ? rest : [first, ...rest];
+  const plan = loadPlanOrFail(planName);
+  const { params: fromWords, problems } = parsePlanParams(plan, words);
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  const params: Record<string, unknown> = { ...paramsFromFlag(args.params), ...fromWords };
+  if (args.targets && args.rerun) throw new UsageError('use either -t/--targets or --rerun, not both');
+  if (args.targets) params.targets = args.targets;
+  if (args.rerun) params.targets = rerunTargets(args);
+  const inventory = await loadInventory(args.inventory, { targetSpec: typeof params.targets === 'string' ? params.targets : undefined });
+  const ctx = createRunContext(args, `plan-${plan.name}`, []);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const started = Date.now();
+  let result: PlanResult;
+  try {
+    result = await runPlan(plan, params, {
+      ctx: { ...ctx, signal: controller.signal },
+      resolveTargets: (spec) => {
+        const targets = inventory.resolve(spec);
+        for (const t of targets) ctx.log.addSecrets(secretsOf(t));
+        return targets;
+      },
+      concurrency: args.concurrency,
+      dryRun: args['dry-run'],
+      yes: args.yes,
+      confirm: askUser,
+      fromStep: args['from-step'],
+      stateFile: path.join(args['state-dir'], 'plans', `${plan.name}.json`),
+      library: new PlanLibrary(loadTasks()),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    await ctx.pool.closeAll();
+  }
+  if (!result.dry_run) recordRunOutcomes(rerunFile(args), `plan ${plan.name}`, planTargetOutcomes(result));
+  ctx.log.write('result.json', JSON.stringify(result, null, 2));
+  const elapsed = Date.now() - started;
+  if (args.format === 'json') printJson({ ...result, log_dir: ctx.log.dir, elapsed_ms: elapsed });
+  else printPlanResult(result, { base: commandBase(plan.name, args) }, ctx.log.dir, elapsed);
+  if (result.failure?.error.kind === 'regen/not-confirmed') return EXIT_USAGE;
+  return result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
+}
+
+function loadPlanOrFail(name: string | undefined) {
+  if (!name) throw new UsageError('missing plan name: regen plan show NAME, or regen plan NAME (see regen plan list)');
+  return loadPlan(name);
+}
+
+async function askUser(text: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`\n${text}\nType "yes" to continue: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+function commandBase(name: string, args: PlanArgs): string {
+  const parts = ['regen', 'plan', name];
+  if (args.inventory !== 'inventory.yaml') parts.push('-i', args.inventory);
+  if (args['state-dir'] !== '.regen') parts.push('--state-dir', args['state-dir']);
+  if (args.targets) parts.push('-t', args.targets);
+  return parts.join(' ');
+}
