@@ -117,7 +117,7 @@ describe('WinRM errors', () => {
       const err = await rejectionOf(connect(denied, { ssl: false }));
       expect(err.kind).toBe('protocol');
       expect(err.message).toMatch(/WinRM create shell .* failed with a SOAP fault: Access is denied\. \[w:AccessDenied, code 5\]/);
-      expect(err.hint).toMatch(/local administrator/);
+      expect(err.hint).toMatch(/administrator on the target.*LocalAccountTokenFilterPolicy/);
     } finally {
       await denied.stop();
     }
