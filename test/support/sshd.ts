@@ -102,7 +102,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     const hostPub = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(/\s+/);
     const knownHostsPath = join(dir, 'known_hosts');
     writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`, { mode: 0o600 });
-    const killSessions = async () => killChildren(child.pid!);
+    const pidFile = join(dir, 'sshd.pid');
+    const sshdPid = () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').trim()) || child.pid!;
+      } catch {
+        return child.pid!;
+      }
+    };
+    const killSessions = async () => killChildren(sshdPid());
     return {
       host: '127.0.0.1',
       port,
@@ -114,7 +122,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       killSessions,
       stop: async () => {
         process.removeListener('exit', stopOnExit);
+        const pid = sshdPid();
         await killSessions();
+        if (pid !== child.pid) await killPids([pid]);
         await stopChild(child);
         rmSync(dir, { recursive: true, force: true });
       },
