@@ -36,12 +36,12 @@ case "$root" in /*) ;; *) echo "build-host.sh: ROOT must be an absolute path (go
 if [ "$role" = agent ] && { [ -z "$network" ] || [ -z "$master" ]; }; then
   echo "build-host.sh: an agent needs --network DIR and --master NAME (the master must be built first)" >&2; exit 2
 fi
-if [ "$(id -u)" = 0 ] && ! getent passwd pe-puppet >/dev/null; then
+if [ "$EUID" = 0 ] && ! getent passwd pe-puppet >/dev/null; then
   echo "build-host.sh: the PE users do not exist; run sim/create-users.sh first (as root)" >&2; exit 1
 fi
 [ -z "$network" ] || network="$(mkdir -p "$network" && cd "$network" && pwd)"
 
-as_root() { [ "$(id -u)" = 0 ]; }
+as_root() { [ "$EUID" = 0 ]; }
 own() { if as_root; then chown "$@"; fi; }
 puppet() { "$root/opt/puppet/bin/puppet" "$@"; }
 
@@ -49,6 +49,8 @@ puppet() { "$root/opt/puppet/bin/puppet" "$@"; }
 mkdir -p "$root/etc/puppetlabs/puppet" "$root/opt/puppet/bin" "$root/opt/puppet/lib/regen-sim" \
   "$root/var/opt/lib/pe-puppet" "$root/var/opt/lib/pe-sim/services"
 install -m 0755 "$here/puppet" "$root/opt/puppet/bin/puppet"
+mkdir -p "$root/usr/local/bin"
+ln -sfn /opt/puppet/bin/puppet "$root/usr/local/bin/puppet" # as PE's installer does
 install -m 0644 "$here"/lib/*.sh "$root/opt/puppet/lib/regen-sim/"
 {
   echo "role=$role"

@@ -47,7 +47,7 @@ ssl_csr_new() {
   log_info "Creating a new SSL certificate request for $name"
   sim_tmp || return 1
   pki_csr "$PRIVKEYDIR/$name.pem" "$name" "$alts" "$SIM_TMP/csr" || return 1
-  if [ "$LOG_VERBOSE" = 1 ]; then pki_csr_read "$SIM_TMP/csr"; log_info "Certificate Request fingerprint (SHA256): ${CERT_FP#(SHA256) }"; fi
+  if [ "$LOG_VERBOSE" = 1 ]; then pki_csr_read "$SIM_TMP/csr" fp; log_info "Certificate Request fingerprint (SHA256): ${CERT_FP#(SHA256) }"; fi
   sim_put "$SIM_TMP/csr" "$REQDIR/$name.pem" 0640 "$SVC_USER" ""
 }
 
@@ -184,7 +184,7 @@ ca_names() { local f; for f in "$1"/*.pem; do [ -f "$f" ] && f="${f##*/}" && pri
 ca_list_line() {
   local name="$1" width="$2" file glyph='+' extra="" alts="" a line
   if [ -f "$CSRDIR/$name.pem" ] && [ ! -f "$SIGNEDDIR/$name.pem" ]; then
-    glyph=' '; pki_csr_read "$CSRDIR/$name.pem"
+    glyph=' '; pki_csr_read "$CSRDIR/$name.pem" fp
   else
     file="$SIGNEDDIR/$name.pem"
     [ -f "$file" ] || file="$CERTDIR/$name.pem"

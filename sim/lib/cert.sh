@@ -101,7 +101,7 @@ cert_show() {
   local action="$1" name="$2" file="$SIGNEDDIR/$2.pem"
   [ -f "$file" ] || file="$CERTDIR/$name.pem"
   if [ "$action" = fingerprint ] && [ ! -f "$file" ] && [ -f "$CSRDIR/$name.pem" ]; then
-    pki_csr_read "$CSRDIR/$name.pem"; printf '%s %s\n' "$name" "$CERT_FP"; return 0
+    pki_csr_read "$CSRDIR/$name.pem" fp; printf '%s %s\n' "$name" "$CERT_FP"; return 0
   fi
   if [ ! -f "$file" ]; then
     if [ "$action" = verify ]; then log_err "Could not find a certificate for $name"

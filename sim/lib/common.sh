@@ -38,39 +38,48 @@ log_debug() { [ "$LOG_DEBUG" = 1 ] && printf 'Debug: %s\n' "$*"; return 0; }
 log_warning() { printf 'Warning: %s\n' "$*" >&2; }
 log_err() { printf 'Error: %s\n' "$*" >&2; }
 
-# ---- one private scratch directory per process ----
+# ---- one private scratch directory per process (removed by sim_finish) ----
 SIM_TMP=""
 sim_tmp() {
-  if [ -z "$SIM_TMP" ]; then
-    SIM_TMP="$(mktemp -d "${TMPDIR:-/tmp}/regen-sim.XXXXXX")" || return 1
-    trap 'rm -rf "$SIM_TMP"' EXIT
-  fi
+  [ -n "$SIM_TMP" ] || SIM_TMP="$(mktemp -d "${TMPDIR:-/tmp}/regen-sim.XXXXXX")"
 }
 
 # ---- owners and modes ----
 # As root, files get PE's owners (the users must exist: sim/create-users.sh); otherwise
-# (the no-root demo sandbox) every file simply belongs to the current user.
+# (the no-root demo sandbox) every file simply belongs to the current user. Owner changes are
+# collected and applied by one chown per owner in sim_finish: forks are slow.
+declare -A SIM_OWNERS=() # "user:group" -> NUL-separated paths
 SIM_CHOWN=""
 sim_chowning() {
   if [ -z "$SIM_CHOWN" ]; then
     sim_conf_get owners pe
-    if [ "${EUID:-$(id -u)}" = 0 ] && [ "$REPLY" != none ]; then SIM_CHOWN=yes; else SIM_CHOWN=no; fi
+    if [ "$EUID" = 0 ] && [ "$REPLY" != none ]; then SIM_CHOWN=yes; else SIM_CHOWN=no; fi
   fi
   [ "$SIM_CHOWN" = yes ]
-}
-_own_args() { # USER GROUP -> REPLY_ARGS for install/chown
-  REPLY_ARGS=()
-  sim_chowning || return 0
-  REPLY_ARGS=(-o "$1")
-  [ -z "$2" ] || REPLY_ARGS+=(-g "$2")
 }
 
 # sim_own USER GROUP PATH... (GROUP empty: only the owner changes)
 sim_own() {
-  local user="$1" group="$2"; shift 2
+  local key="$1${2:+:$2}" p
+  shift 2
   sim_chowning || return 0
-  chown "$user${group:+:$group}" "$@"
+  for p in "$@"; do SIM_OWNERS[$key]+="$p"$'\n'; done
 }
+
+sim_finish() {
+  local key p paths
+  for key in "${!SIM_OWNERS[@]}"; do
+    paths=()
+    while IFS= read -r p; do [ -e "$p" ] && paths+=("$p"); done <<<"${SIM_OWNERS[$key]%$'\n'}"
+    [ ${#paths[@]} -eq 0 ] || chown "$key" "${paths[@]}"
+  done
+  SIM_OWNERS=()
+  [ -z "$SIM_TMP" ] || rm -rf "$SIM_TMP"
+  SIM_TMP=""
+}
+
+# The umask that makes new files get MODE (sim processes otherwise run under umask 022).
+_umask_for() { printf -v REPLY '%03o' $((~8#$1 & 8#777)); }
 
 # sim_mkdirs MODE USER GROUP DIR...: creates the missing ones with that mode and owner.
 sim_mkdirs() {
@@ -78,28 +87,34 @@ sim_mkdirs() {
   shift 3
   for d in "$@"; do [ -d "$d" ] || missing+=("$d"); done
   [ ${#missing[@]} -gt 0 ] || return 0
-  _own_args "$user" "$group"
-  install -d -m "$mode" "${REPLY_ARGS[@]}" "${missing[@]}"
+  _umask_for "$mode"; umask "$REPLY"
+  mkdir -p "${missing[@]}"
+  umask 022
+  sim_own "$user" "$group" "${missing[@]}"
 }
 
 # sim_put SRC DEST MODE USER GROUP
 # Puppet opens a new file with the setting's mode and owner; an existing file keeps both.
 sim_put() {
   local src="$1" dest="$2" lines
+  mapfile -t lines <"$src"
   if [ -e "$dest" ]; then
-    mapfile -t lines <"$src"
     printf '%s\n' "${lines[@]}" >"$dest"
   else
-    _own_args "$4" "$5"
-    install -m "$3" "${REPLY_ARGS[@]}" "$src" "$dest"
+    _umask_for "$3"; umask "$REPLY"
+    printf '%s\n' "${lines[@]}" >"$dest"
+    umask 022
+    sim_own "$4" "$5" "$dest"
   fi
 }
 
 # sim_put_text DEST MODE USER GROUP TEXT
 sim_put_text() {
-  sim_tmp || return 1
-  printf '%s\n' "$5" >"$SIM_TMP/put"
-  sim_put "$SIM_TMP/put" "$1" "$2" "$3" "$4"
+  if [ -e "$1" ]; then printf '%s\n' "$5" >"$1"; return; fi
+  _umask_for "$2"; umask "$REPLY"
+  printf '%s\n' "$5" >"$1"
+  umask 022
+  sim_own "$3" "$4" "$1"
 }
 
 # ---- CA lock: signing, serials and the CRL are serialized across processes ----
@@ -108,7 +123,11 @@ sim_with_lock() {
   [ -d "$SIM_STATE" ] || mkdir -p "$SIM_STATE"
   (
     flock -w 60 9 || { log_err "Could not lock the CA ($lock)"; exit 1; }
+    SIM_TMP=""; SIM_OWNERS=()
     "$@"
+    rc=$?
+    sim_finish
+    exit $rc
   ) 9>>"$lock"
 }
 

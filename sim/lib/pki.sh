@@ -121,7 +121,7 @@ pki_hex() { printf -v REPLY '%X' "$1"; [ $((${#REPLY} % 2)) -eq 0 ] || REPLY="0$
 pki_issue() {
   local type="$1" csr="$2" serial="$3" ttl="$4" cacert="$5" cakey="$6" out="$7" dir start end
   sim_tmp || return 1
-  dir="$SIM_TMP/ca"; mkdir -p "$dir"
+  dir="$SIM_TMP"
   pki_ca_cnf "$dir"
   pki_hex "$serial"; printf '%s\n' "$REPLY" >"$dir/serial"
   sim_time '%Y%m%d%H%M%SZ' $((EPOCHSECONDS - 86400)); start="$REPLY"
@@ -137,7 +137,7 @@ pki_crl() {
   local cacert="$1" cakey="$2" number="$3" ttl="$4" out="$5" dir entry
   shift 5
   sim_tmp || return 1
-  dir="$SIM_TMP/crl"; mkdir -p "$dir"
+  dir="$SIM_TMP"
   pki_ca_cnf "$dir"
   pki_hex "$number"; printf '%s\n' "$REPLY" >"$dir/crlnumber"
   for entry in "$@"; do
@@ -186,7 +186,7 @@ pki_cert_read() {
   [ -n "$CERT_SERIAL" ]
 }
 
-# Reads a CSR: CERT_CN, CERT_SANS and CERT_FP (SHA-256 of its DER, as Puppet prints it).
+# Reads a CSR: CERT_CN, CERT_SANS and, with a second argument "fp", CERT_FP (SHA-256 of its DER).
 pki_csr_read() {
   local line san=no
   CERT_CN=""; CERT_SANS=""; CERT_FP=""
@@ -197,6 +197,7 @@ pki_csr_read() {
       *'X509v3 Subject Alternative Name:'*) san=yes ;;
     esac
   done < <(openssl req -in "$1" -noout -subject -nameopt multiline -text 2>/dev/null)
+  [ "${2-}" = fp ] || { [ -n "$CERT_CN" ]; return; }
   line="$(openssl req -in "$1" -outform DER 2>/dev/null | openssl dgst -sha256 -c)"
   line="${line#*= }"
   CERT_FP="(SHA256) ${line^^}"

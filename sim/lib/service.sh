@@ -79,7 +79,7 @@ service_change() {
   service_set "$name" "$ensure" "$enable"
   # The agent daemon asks for its certificate as soon as it starts.
   if [ "$name" = pe-puppet ] && [ "$ensure" = running ]; then
-    (LOG_VERBOSE=1 SIM_AGENT_MODE=daemon agent_main --onetime --no-daemonize --waitforcert 0) >>"$SIM_STATE/daemon.log" 2>&1 || true
+    (SIM_TMP="" SIM_OWNERS=() LOG_VERBOSE=1 SIM_AGENT_MODE=daemon; agent_main --onetime --no-daemonize --waitforcert 0; sim_finish) >>"$SIM_STATE/daemon.log" 2>&1 || true
   fi
   return 0
 }
