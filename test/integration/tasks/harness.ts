@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SIM_DIR } from '../../../src/tasks/bundle.js';
+import { SIM_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { buildInvocation } from '../../../src/tasks/invocation.js';
-import { loadTasks, resolveImplementation } from '../../../src/tasks/load.js';
+import { resolveImplementation } from '../../../src/tasks/load.js';
 import { withDefaults, type Params } from '../../../src/tasks/parameters.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { sshTransport } from '../../../src/transports/ssh/index.js';
@@ -27,19 +27,19 @@ export class TaskHarness {
   private constructor(
     private readonly sshd: Sshd,
     private readonly connection: Connection,
-    private readonly tasks: Map<string, Task>,
   ) {}
 
   static async start(): Promise<TaskHarness> {
     const sshd = await startSshd();
     const connection = await sshTransport.connect(sshTarget(sshd));
-    return new TaskHarness(sshd, connection, loadTasks());
+    return new TaskHarness(sshd, connection);
   }
 
   /** Runs a task with the metadata's defaults filled in (as the runner does), through sh -s on the target. */
   async run(name: string, params: Params = {}, options: { noop?: boolean } = {}): Promise<TaskRun> {
-    const task = this.tasks.get(name);
-    if (!task) throw new Error(`no task ${name}`);
+    // Read this task's metadata alone (metadata.test.ts validates the whole bundle with the loader).
+    const metadataPath = path.join(TASKS_DIR, `${name}.json`);
+    const task: Task = { name, metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) };
     const impl = resolveImplementation(task, 'posix');
     const invocation = buildInvocation(impl, withDefaults(task, params), { noop: options.noop });
     const result = await this.connection.exec(invocation.command, { stdin: invocation.stdin, timeoutMs: 120_000 });
