@@ -1,0 +1,107 @@
+// A simulated PE 3.7 site for the Windows tasks: a master and Windows agents built by
+// sim/build-host.sh, each agent behind its own WS-Management test server, reached through
+// regen's WinRM transport, with tasks invoked exactly as the runner invokes them.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SIM_DIR } from '../../../src/tasks/bundle.js';
+import { buildInvocation } from '../../../src/tasks/invocation.js';
+import { loadTasks, resolveImplementation } from '../../../src/tasks/load.js';
+import { withDefaults } from '../../../src/tasks/parameters.js';
+import type { ResolvedImplementation, Task } from '../../../src/tasks/types.js';
+import type { Connection } from '../../../src/transports/types.js';
+import { windowsAgentHandler, WindowsAgent, type WindowsAgentOptions } from '../../support/windows-agent-sim.js';
+import { startWsmanServer, type WsmanServer } from '../../support/wsman-server/index.js';
+import { connect, USERS } from '../winrm/helpers.js';
+
+export const MASTER = 'master.example.com';
+
+export class Site {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'regen-win-'));
+  readonly network = path.join(this.dir, 'network');
+  readonly masterRoot = path.join(this.dir, 'master');
+  private readonly servers: WsmanServer[] = [];
+  private readonly connections: Connection[] = [];
+
+  constructor() {
+    execFileSync('bash', [path.join(SIM_DIR, 'create-users.sh')], { stdio: 'ignore' });
+    this.build(this.masterRoot, ['--role', 'master', '--certname', MASTER, '--dns-alt-names', 'puppet,puppet.example.com']);
+  }
+
+  private build(root: string, args: string[]): void {
+    execFileSync('bash', [path.join(SIM_DIR, 'build-host.sh'), root, ...args, '--network', this.network, '--keylength', '1024'], {
+      stdio: 'pipe',
+    });
+  }
+
+  /** The master's own fake puppet (for `puppet cert sign` and friends). */
+  master(...args: string[]): string {
+    return execFileSync(path.join(this.masterRoot, 'opt/puppet/bin/puppet'), args, { encoding: 'utf8' });
+  }
+
+  async agent(certname: string, options: Omit<WindowsAgentOptions, 'root'> = {}): Promise<WindowsHost> {
+    const root = path.join(this.dir, certname);
+    this.build(root, ['--role', 'agent', '--certname', certname, '--master', MASTER]);
+    const agent = new WindowsAgent({ root, ...options });
+    const server = await startWsmanServer({ users: USERS, handler: windowsAgentHandler(agent) });
+    const conn = await connect(server, { ssl: false });
+    this.servers.push(server);
+    this.connections.push(conn);
+    return new WindowsHost(agent, server, conn);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) await c.close();
+    for (const s of this.servers) await s.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface TaskRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The one JSON object the task printed. */
+  out: Record<string, any>;
+}
+
+let tasks: Map<string, Task> | undefined;
+
+/** The task's PowerShell implementation, resolved from its metadata as the runner does. */
+export function windowsImplementation(name: string): ResolvedImplementation {
+  tasks ??= loadTasks();
+  const task = tasks.get(name);
+  if (!task) throw new Error(`no task ${name}`);
+  return resolveImplementation(task, 'powershell');
+}
+
+export class WindowsHost {
+  constructor(
+    readonly agent: WindowsAgent,
+    readonly server: WsmanServer,
+    readonly conn: Connection,
+  ) {}
+
+  /** Runs a task through the WinRM transport; params get the metadata defaults, as with the runner. */
+  async run(name: string, params: Record<string, unknown> = {}, noop = false, impl?: ResolvedImplementation): Promise<TaskRun> {
+    const resolved = impl ?? windowsImplementation(name);
+    const inv = buildInvocation(resolved, withDefaults(resolved.task, params), { noop });
+    const res = await this.conn.exec(inv.command, { stdin: inv.stdin });
+    let out: Record<string, any>;
+    try {
+      out = JSON.parse(res.stdout);
+    } catch {
+      throw new Error(`task ${name} printed no JSON (exit ${res.exitCode}): ${res.stdout}${res.stderr}`);
+    }
+    return { exitCode: res.exitCode, stdout: res.stdout, stderr: res.stderr, out };
+  }
+
+  /** The agent's file for a Windows path. */
+  file(win: string): string {
+    return this.agent.disk.toHost(win);
+  }
+}
+
+export const SSLDIR = 'C:\\ProgramData\\PuppetLabs\\puppet\\etc\\ssl';
+export const CLIENT_DATADIR = 'C:\\ProgramData\\PuppetLabs\\puppet\\var\\client_data';
