@@ -1,0 +1,155 @@
+# regen task library: named checks for the read-only pre-flight and verification tasks, and decoding a
+# JSON array of objects. Sourced after common.sh (and pki.sh for the certificate helpers).
+
+# ---------------------------------------------------------------- checks
+# Every check is reported as {"name","ok","detail"}; a failed check's detail says what is wrong and
+# what to do, so the task's error message is the list of failed checks, one "- NAME: DETAIL" a line.
+CHECKS_TSV=
+FAILED_CHECKS=
+FAILED_NAMES=
+
+# record_check NAME true|false DETAIL
+record_check() {
+  _d=$3
+  case $_d in *"$NL"* | *"$TAB"*) _d=$(printf '%s' "$_d" | tr '\n\t' '  ') ;; esac
+  CHECKS_TSV="${CHECKS_TSV:+$CHECKS_TSV$NL}$1$TAB$2$TAB$_d"
+  if [ "$2" != true ]; then
+    FAILED_CHECKS="$FAILED_CHECKS$NL- $1: $_d"
+    FAILED_NAMES="${FAILED_NAMES:+$FAILED_NAMES$NL}$1"
+  fi
+}
+
+checks_passed() { [ -z "$FAILED_NAMES" ]; }
+
+# checks_json: the recorded checks as a JSON array of {"name","ok","detail"}.
+checks_json() {
+  printf '%s\n' "$CHECKS_TSV" | awk -F "$TAB" "$AWK_JSON"'
+    BEGIN { printf "[" }
+    NF == 3 { printf "%s{\"name\":%s,\"ok\":%s,\"detail\":%s}", (n++ ? "," : ""), jstr($1), ($2 == "true" ? "true" : "false"), jstr($3) }
+    END { printf "]" }'
+}
+
+# comma_join LIST: a newline-separated list as "a, b, c".
+comma_join() {
+  _j=
+  for _x in $1; do _j="${_j:+$_j, }$_x"; done
+  printf '%s' "$_j"
+}
+
+# ---------------------------------------------------------------- certificates
+# fingerprint_norm TEXT: a fingerprint as bare upper-case hex ("SHA256 Fingerprint=ab:cd" -> "ABCD").
+fingerprint_norm() { printf '%s' "${1#*=}" | tr -d ': \t' | tr 'a-f' 'A-F'; }
+
+# rsa_modulus KIND FILE: the RSA modulus of a certificate (cert), private key (private) or public key
+# (public), or nothing when FILE cannot be read as one. Equal moduli mean the files belong together.
+rsa_modulus() {
+  case $1 in
+    cert) openssl x509 -noout -modulus -in "$2" 2>/dev/null ;;
+    private) openssl rsa -noout -modulus -in "$2" 2>/dev/null ;;
+    public) openssl rsa -pubin -noout -modulus -in "$2" 2>/dev/null ;;
+  esac | sed -n 's/^Modulus=//p'
+}
+
+# cert_is_ca FILE: the certificate says "CA:TRUE" in its basic constraints.
+cert_is_ca() {
+  openssl x509 -noout -text -in "$1" 2>/dev/null |
+    awk '/X509v3 Basic Constraints/ { getline; if ($0 ~ /CA:TRUE/) found = 1; exit } END { exit !found }'
+}
+
+# crl_verify CAFILE CRL: the CRL is signed by the CA (`openssl crl -CAfile` prints "verify OK").
+crl_verify() {
+  _out=$(openssl crl -noout -in "$2" -CAfile "$1" 2>&1 </dev/null) && case $_out in *"verify OK"*) return 0 ;; esac
+  return 1
+}
+
+# ---------------------------------------------------------------- JSON objects
+# json_objects_decode TEXT: a JSON array of objects whose values are strings, arrays of strings or null,
+# one line per object ("N", counting from 1) then one line per value: "N<TAB>KEY<TAB>VALUE" (an array
+# gives one line per element, null none). Keys and values holding control characters are refused.
+json_objects_decode() {
+  printf '%s' "$1" | awk '
+    function bad(m) { print m > "/dev/stderr"; failed = 1; exit 2 }
+    function ws() { while (i <= n && index(" \t\r\n", substr(src, i, 1))) i++ }
+    function hex4(h,   k, v) {
+      if (h !~ /^[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]$/) bad("bad \\u escape in element " obj)
+      v = 0; h = tolower(h)
+      for (k = 1; k <= 4; k++) v = v * 16 + index("0123456789abcdef", substr(h, k, 1)) - 1
+      return v
+    }
+    function utf8(c) {
+      if (c < 128) return sprintf("%c", c)
+      if (c < 2048) return sprintf("%c%c", 192 + int(c / 64), 128 + c % 64)
+      if (c < 65536) return sprintf("%c%c%c", 224 + int(c / 4096), 128 + int(c / 64) % 64, 128 + c % 64)
+      return sprintf("%c%c%c%c", 240 + int(c / 262144), 128 + int(c / 4096) % 64, 128 + int(c / 64) % 64, 128 + c % 64)
+    }
+    function str(what,   s, c, e, cp, lo) {
+      if (substr(src, i, 1) != "\"") bad(what " in element " obj " is not a string")
+      i++; s = ""
+      for (;;) {
+        if (i > n) bad("unterminated string in element " obj)
+        c = substr(src, i, 1)
+        if (c == "\"") { i++; break }
+        if (c != "\\") { s = s c; i++; continue }
+        e = substr(src, i + 1, 1); i += 2
+        if (e == "u") {
+          cp = hex4(substr(src, i, 4)); i += 4
+          if (cp >= 55296 && cp < 56320 && substr(src, i, 2) == "\\u") {
+            lo = hex4(substr(src, i + 2, 4))
+            if (lo >= 56320 && lo < 57344) { cp = 65536 + (cp - 55296) * 1024 + (lo - 56320); i += 6 }
+          }
+          if (cp == 0) bad(what " in element " obj " holds a NUL character")
+          s = s utf8(cp)
+        } else if (index("\"\\/", e)) s = s e
+        else if (e == "n") s = s "\n"; else if (e == "t") s = s "\t"; else if (e == "r") s = s "\r"
+        else if (e == "b") s = s "\b"; else if (e == "f") s = s "\f"
+        else bad("bad escape \\" e " in element " obj)
+      }
+      if (s ~ ctl) bad(what " in element " obj " holds a control character (newline, tab...)")
+      return s
+    }
+    function emit(key, value) { out = out obj "\t" key "\t" value "\n" }
+    { src = (NR == 1) ? $0 : src "\n" $0 }
+    END {
+      if (failed) exit 2
+      ctl = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"
+      n = length(src); i = 1; obj = 0; out = ""; ws()
+      if (substr(src, i, 1) != "[") bad("not a JSON array")
+      i++; ws()
+      if (substr(src, i, 1) == "]") i++
+      else for (;;) {
+        ws(); if (substr(src, i, 1) != "{") bad("element " obj + 1 " is not an object")
+        obj++; i++; out = out obj "\n"; ws()
+        if (substr(src, i, 1) == "}") i++
+        else for (;;) {
+          ws(); key = str("a key"); ws()
+          if (substr(src, i, 1) != ":") bad("expected : after \"" key "\" in element " obj)
+          i++; ws(); c = substr(src, i, 1)
+          if (c == "\"") emit(key, str("\"" key "\""))
+          else if (c == "[") {
+            i++; ws()
+            if (substr(src, i, 1) == "]") i++
+            else for (;;) {
+              ws(); emit(key, str("an element of \"" key "\"")); ws()
+              c = substr(src, i, 1); i++
+              if (c == "]") break
+              if (c != ",") bad("expected , or ] in \"" key "\" of element " obj)
+            }
+          } else if (substr(src, i, 4) == "null") i += 4
+          else bad("\"" key "\" in element " obj " must be a string or an array of strings")
+          ws(); c = substr(src, i, 1); i++
+          if (c == "}") break
+          if (c != ",") bad("expected , or } in element " obj)
+        }
+        ws(); c = substr(src, i, 1); i++
+        if (c == "]") break
+        if (c != ",") bad("expected , or ] after element " obj)
+      }
+      ws(); if (i <= n) bad("text after the array")
+      printf "%s", out
+    }'
+}
+
+# object_field RECORDS N KEY: the values of KEY in object N of json_objects_decode's output, one a line.
+object_field() {
+  printf '%s\n' "$1" | awk -F "$TAB" -v n="$2" -v k="$3" '$1 == n && $2 == k { print $3 }'
+}
