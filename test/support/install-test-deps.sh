@@ -10,6 +10,8 @@ command -v ssh >/dev/null 2>&1 || need_pkgs+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 command -v sudo >/dev/null 2>&1 || need_pkgs+=(sudo)
 command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
+# The POSIX task library is tested under both awks a target may have: mawk (Debian) and gawk (RHEL).
+command -v gawk >/dev/null 2>&1 || need_pkgs+=(gawk)
 command -v ps >/dev/null 2>&1 || need_pkgs+=(procps)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import winrm' >/dev/null 2>&1 || need_pkgs+=(python3-winrm)
 
