@@ -13,6 +13,7 @@ param path ''
 param certname ''
 param ssldir ''
 param ca_file ''
+param expected_ca_fingerprint ''
 param puppet "$PE_PUPPET"
 [ -z "$path" ] || [ -z "$certname" ] || fail bad-param "give path or certname, not both"
 if [ -z "$path" ]; then
@@ -30,10 +31,20 @@ check_path path "$path"
 path=$CHECKED
 [ -f "$path" ] || fail not-found "there is no certificate at $path" "{\"path\":$(json_str "$path")}"
 info=$(cert_json "$path") || { printf '%s\n' "$info"; exit 1; }
+[ -n "$ca_file" ] || [ -z "$expected_ca_fingerprint" ] || [ -z "$ssldir" ] || ca_file=$ssldir/certs/ca.pem
 if [ -n "$ca_file" ]; then
   check_path ca_file "$ca_file"
   [ -f "$CHECKED" ] || fail not-found "there is no CA certificate at $CHECKED" "{\"ca_file\":$(json_str "$CHECKED")}"
   cert_verify "$CHECKED" "$path"
   info="${info%\}},\"verify\":{\"ca_file\":$(json_str "$CHECKED"),\"ok\":$VERIFY_OK,\"message\":$(json_str "$VERIFY_MSG")}}"
+fi
+if [ -n "$expected_ca_fingerprint" ]; then
+  # The chain check of doc Step 6: the certificate verifies against a CA that is the master's new one.
+  [ -n "$ca_file" ] || fail bad-param "expected_ca_fingerprint needs ca_file (or an ssldir, whose certs/ca.pem is used)"
+  ca_fp=$(cert_fingerprint "$CHECKED")
+  if [ "$ca_fp" != "$expected_ca_fingerprint" ]; then
+    fail wrong-ca "the CA certificate $CHECKED is not the expected CA (fingerprint $ca_fp, expected $expected_ca_fingerprint): the agent still trusts another CA; re-run its re-enrollment" "{\"ca_file\":$(json_str "$CHECKED"),\"fingerprint\":$(json_str "$ca_fp")}"
+  fi
+  [ "$VERIFY_OK" = true ] || fail chain-failed "$path does not verify against the CA $CHECKED: $VERIFY_MSG" "{\"path\":$(json_str "$path")}"
 fi
 printf '%s\n' "$info"

@@ -45,8 +45,12 @@ for p in $disk_paths; do
   disk="$disk$sep{\"path\":$(json_str "$p"),\"free_bytes\":$(free_bytes "$p")}" sep=,
 done
 if [ "$(id -u)" -eq 0 ]; then root=true; else root=false; fi
+# The alt names a regenerated certificate must keep: puppet.conf's dns_alt_names plus the DNS names of the
+# current certificate (which may hold names added by hand), without the certname, first seen first.
+keep=$({ split_commas "$CFG_dns_alt_names"; [ -f "$CFG_hostcert" ] && cert_sans "$CFG_hostcert" | sed -n 's/^DNS://p'; } |
+  awk -v cn="$CFG_certname" 'NF && $0 != cn && !seen[$0]++')
 
-printf '{"certname":%s,"dns_alt_names":%s,"ssldir":%s,"client_datadir":%s,"confdir":%s,"hostcert":%s,"localcacert":%s,'   "$(json_str "$CFG_certname")" "$(json_list "$(split_commas "$CFG_dns_alt_names")")" "$(json_str "$CFG_ssldir")"   "$(json_str "$CFG_client_datadir")" "$(json_str "$CFG_confdir")" "$(json_str "$CFG_hostcert")" "$(json_str "$CFG_localcacert")"
+printf '{"certname":%s,"dns_alt_names":%s,"alt_names_list":%s,"alt_names_to_keep":%s,"ssldir":%s,"client_datadir":%s,"confdir":%s,"hostcert":%s,"localcacert":%s,'   "$(json_str "$CFG_certname")" "$(json_list "$(split_commas "$CFG_dns_alt_names")")" "$(json_list "$keep")" "$(json_str "$(printf '%s\n' "$keep" | paste -sd, -)")" "$(json_str "$CFG_ssldir")"   "$(json_str "$CFG_client_datadir")" "$(json_str "$CFG_confdir")" "$(json_str "$CFG_hostcert")" "$(json_str "$CFG_localcacert")"
 printf '"puppet":{"path":%s,"version":%s,"version_string":%s},' "$(json_str "$puppet")"   "$(json_str "${version_raw%% *}")" "$(json_str "$version_raw")"
 printf '"os":{"kernel":%s,"release":%s,"arch":%s,"hostname":%s,"id":%s,"version":%s,"name":%s},'   "$(json_str "$(uname -s)")" "$(json_str "$(uname -r)")" "$(json_str "$(uname -m)")" "$(json_str "$(uname -n)")"   "$(json_str "$os_id")" "$(json_str "$os_version")" "$(json_str "$os_name")"
 printf '"cert":%s,"ca":%s,"cert_issued_by_ca":%s,' "$(cert_or_null "$CFG_hostcert")" "$(cert_or_null "$CFG_localcacert")" "$issued"

@@ -7,6 +7,7 @@ import { PlanError } from '../plans/index.js';
 import { TaskError } from '../tasks/load.js';
 import { EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
 import { inventoryCommand } from './inventory.js';
+import { demoCommand } from './demo.js';
 import { planCommand } from './plan.js';
 import { taskCommand } from './task.js';
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   taskCommand(cli);
   planCommand(cli);
+  demoCommand(cli);
   inventoryCommand(cli);
   try {
     await cli.parseAsync();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
 import { loadInventory } from '../inventory/index.js';
-import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type PlanResult } from '../plans/index.js';
+import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type Plan, type PlanResult } from '../plans/index.js';
 import { recordRunOutcomes } from '../runner/rerun.js';
 import { planTargetOutcomes, runPlan } from '../runner/run-plan.js';
 import { loadTasks } from '../tasks/load.js';
@@ -56,6 +56,11 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
   if (args.targets && args.rerun) throw new UsageError('use either -t/--targets or --rerun, not both');
   if (args.targets) params.targets = args.targets;
   if (args.rerun) params.targets = rerunTargets(args);
+  return (await executePlan(plan, params, args)).exitCode;
+}
+
+/** Runs a loaded plan as `regen plan` does: log, rerun record, state file, output. Also used by `regen demo`. */
+export async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs): Promise<{ exitCode: number; result: PlanResult }> {
   const inventory = await loadInventory(args.inventory, { targetSpec: typeof params.targets === 'string' ? params.targets : undefined });
   const ctx = createRunContext(args, `plan-${plan.name}`, []);
   const controller = new AbortController();
@@ -88,11 +93,12 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
   const elapsed = Date.now() - started;
   if (args.format === 'json') printJson({ ...result, log_dir: ctx.log.dir, elapsed_ms: elapsed });
   else printPlanResult(result, { base: commandBase(plan.name, args) }, ctx.log.dir, elapsed);
-  if (result.failure?.error.kind === 'regen/not-confirmed') return EXIT_USAGE;
-  return result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
+  const exitCode = result.failure?.error.kind === 'regen/not-confirmed' ? EXIT_USAGE
+    : result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
+  return { exitCode, result };
 }
 
-function loadPlanOrFail(name: string | undefined) {
+export function loadPlanOrFail(name: string | undefined): Plan {
   if (!name) throw new UsageError('missing plan name: regen plan show NAME, or regen plan NAME (see regen plan list)');
   return loadPlan(name);
 }

@@ -1,0 +1,79 @@
+// `regen demo`: the whole procedure on a simulated PE 3.7 site in a sandbox, as a first run.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { buildSandbox, type Sandbox } from '../demo/sandbox.js';
+import type { PlanResult } from '../plans/index.js';
+import { EXIT_OK } from './errors.js';
+import { executePlan, loadPlanOrFail, type PlanArgs } from './plan.js';
+
+interface DemoArgs {
+  dir?: string;
+  agents: number;
+  concurrency: number;
+  format: 'human' | 'json';
+}
+
+export function demoCommand(y: Argv) {
+  return y.command(
+    'demo',
+    'Build a simulated PE 3.7 site in a sandbox and regenerate all its certificates (no root, no SSH)',
+    (cmd) => cmd
+      .option('dir', { type: 'string', describe: 'Sandbox directory (default: a new one under the system temp dir)' })
+      .option('agents', { type: 'number', default: 3, describe: 'Simulated agents' })
+      .option('concurrency', { alias: 'c', type: 'number', default: 3, describe: 'Agents re-enrolled at once' })
+      .example('$0 demo', 'A master and three agents in a temporary sandbox')
+      .example('$0 demo --dir ./sandbox --agents 5', 'Keep the sandbox where you can look at it'),
+    async (argv) => {
+      process.exitCode = await runDemo(argv as unknown as DemoArgs);
+    },
+  );
+}
+
+async function runDemo(args: DemoArgs): Promise<number> {
+  const say = (text: string) => process.stderr.write(`${text}\n`);
+  const dir = args.dir ? path.resolve(args.dir) : mkdtempSync(path.join(os.tmpdir(), 'regen-demo-'));
+  say(`regen demo: building a simulated PE 3.7 site in ${dir}`);
+  const sandbox = await buildSandbox({ dir, agents: args.agents, keylength: 1024, onProgress: (t) => say(`  ${t}`) });
+  const planArgs = (name: string): PlanArgs => ({
+    name, words: [], inventory: sandbox.inventoryPath, format: args.format, 'dry-run': false, yes: true,
+    concurrency: args.concurrency, 'state-dir': sandbox.stateDir,
+  });
+  say('\nregen plan master --yes   (doc Steps 1-5 on the master)');
+  const master = await executePlan(loadPlanOrFail('master'), {}, planArgs('master'));
+  if (master.exitCode !== EXIT_OK) return finish(sandbox, master.exitCode, say);
+  say(`\nregen plan agents --concurrency ${args.concurrency}   (doc Step 6 on every agent)`);
+  const agents = await executePlan(loadPlanOrFail('agents'), { concurrency: args.concurrency }, planArgs('agents'));
+  if (args.format === 'human') printChanges(master.result, agents.result, sandbox);
+  return finish(sandbox, agents.exitCode, say);
+}
+
+function printChanges(master: PlanResult, agents: PlanResult, sandbox: Sandbox): void {
+  const m = (master.return ?? {}) as Record<string, unknown>;
+  const lines = [
+    '',
+    'What changed:',
+    `  CA of ${m.certname}: ${m.old_ca_fingerprint}`,
+    `                 now: ${m.new_ca_fingerprint}`,
+    `  master backup:   ${m.backup}`,
+  ];
+  const perAgent = (agents.return as { agents?: unknown } | undefined)?.agents;
+  for (const t of (perAgent as { targets?: Array<{ target: string; status: string; value?: Record<string, unknown> }> })?.targets ?? []) {
+    lines.push(`  ${t.target}: ${t.status}${t.value?.fingerprint ? `, new certificate ${String(t.value.fingerprint)}` : ''}`);
+  }
+  lines.push(
+    '',
+    'Where to look:',
+    `  the sandbox:     ${sandbox.dir}/hosts/<host>/etc/puppetlabs/puppet/ssl`,
+    `  the inventory:   ${sandbox.inventoryPath}`,
+    `  run logs:        ${sandbox.stateDir}/logs`,
+    `  try:             regen task cert_list -i ${sandbox.inventoryPath} -t master`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function finish(sandbox: Sandbox, code: number, say: (t: string) => void): number {
+  say(`\nThe sandbox stays in ${sandbox.dir} (delete it when done).`);
+  return code;
+}
