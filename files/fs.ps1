@@ -23,8 +23,9 @@ function Get-RegenSha256([string]$Path) {
   ([BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
 }
 
-# Every entry at or under $Top, sorted ordinally by path: @{path; type = 'd'|'f'|'l'}. A link
-# (junction, symbolic link) is listed as type 'l' and never entered.
+# Every entry at or under $Top, sorted ordinally by path, one per pipeline item (wrap the call
+# in @() for an array): @{path; type = 'd'|'f'|'l'}. A link (junction, symbolic link) is
+# listed as type 'l' and never entered.
 function Get-RegenTree([string]$Top) {
   $list = New-Object System.Collections.ArrayList
   $pending = New-Object System.Collections.Stack
@@ -43,7 +44,7 @@ function Get-RegenTree([string]$Top) {
   for ($i = 0; $i -lt $list.Count; $i++) { $keys[$i] = $list[$i]['path'] }
   $items = $list.ToArray()
   [Array]::Sort($keys, $items, [StringComparer]::Ordinal)
-  , $items
+  $items
 }
 
 # The manifest line fields of one entry: owner and SDDL always, size and SHA-256 for files.

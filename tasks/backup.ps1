@@ -51,7 +51,7 @@ if ($links.Count -gt 0) {
 $dataBytes = [long]0
 foreach ($e in $entries) { if ($e['type'] -eq 'f') { $dataBytes += (New-Object IO.FileInfo $e['path']).Length } }
 $needBytes = $dataBytes + 4096 * $entries.Count + 1048576
-$freeBytes = [long](New-Object IO.DriveInfo $bdir.Substring(0, 1)).AvailableFreeSpace
+$freeBytes = [long](New-Object IO.DriveInfo ($bdir.Substring(0, 1))).AvailableFreeSpace
 
 $hostName = ([Environment]::MachineName.ToLowerInvariant() -replace '[^a-z0-9.-]', '_')
 $stem = "regen-$label-$hostName-" + (Get-Date).ToUniversalTime().ToString('yyyyMMddTHHmmssZ', [Globalization.CultureInfo]::InvariantCulture)

@@ -28,7 +28,7 @@ if ($disk_paths.Count -eq 0) { $disk_paths = @($defaults['allowed_roots'][0], $d
 $disks = New-Object System.Collections.ArrayList
 foreach ($p in $disk_paths) {
   $full = Get-RegenNormalPath $p 'disk_paths'
-  $free = [long](New-Object IO.DriveInfo $full.Substring(0, 1)).AvailableFreeSpace
+  $free = [long](New-Object IO.DriveInfo ($full.Substring(0, 1))).AvailableFreeSpace
   [void]$disks.Add(@{ 'path' = $full; 'free_bytes' = $free })
 }
 if ($puppet) {
