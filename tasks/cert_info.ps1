@@ -7,6 +7,7 @@ param(
   [string]$certname,
   [string]$ssldir,
   [string]$ca_file,
+  [string]$expected_ca_fingerprint,
   [string]$puppet,
   [switch]$_noop,
   [string]$_installdir
@@ -37,10 +38,20 @@ if (-not $path) {
 $path = Get-RegenNormalPath $path 'path'
 if (-not [IO.File]::Exists($path)) { Exit-RegenError 'regen/not-found' "there is no certificate at $path" @{ 'path' = $path } }
 $info = Get-RegenCertJson $path
+if (-not $ca_file -and $expected_ca_fingerprint -and $ssldir) { $ca_file = (Get-RegenNormalPath $ssldir 'ssldir') + '\certs\ca.pem' }
 if ($ca_file) {
   $caPath = Get-RegenNormalPath $ca_file 'ca_file'
   if (-not [IO.File]::Exists($caPath)) { Exit-RegenError 'regen/not-found' "there is no CA certificate at $caPath" @{ 'ca_file' = $caPath } }
   $v = Test-RegenCertVerify $caPath $path
   $info['verify'] = @{ 'ca_file' = $caPath; 'ok' = $v['ok']; 'message' = $v['message'] }
+}
+if ($expected_ca_fingerprint) {
+  # The chain check of Step 6: the certificate verifies against a CA that is the master's new one.
+  if (-not $ca_file) { Exit-RegenError 'regen/bad-param' 'expected_ca_fingerprint needs ca_file (or an ssldir, whose certs\ca.pem is used)' @{} }
+  $caFp = (Get-RegenCertJson $caPath)['fingerprint']['value']
+  if ($caFp -ne $expected_ca_fingerprint) {
+    Exit-RegenError 'regen/wrong-ca' "the CA certificate $caPath is not the expected CA (fingerprint $caFp, expected $expected_ca_fingerprint): the agent still trusts another CA; re-run its re-enrollment" @{ 'ca_file' = $caPath; 'fingerprint' = $caFp }
+  }
+  if (-not $v['ok']) { Exit-RegenError 'regen/chain-failed' "$path does not verify against the CA ${caPath}: $($v['message'])" @{ 'path' = $path } }
 }
 Write-RegenResult $info

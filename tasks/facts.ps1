@@ -50,6 +50,14 @@ if ($config['dns_alt_names']) {
 }
 
 $cert = Get-RegenCertJson $config['hostcert']
+# The alt names a regenerated certificate must keep: puppet.conf's dns_alt_names plus the DNS
+# names of the current certificate (which may hold names added by hand), without the certname.
+$keep = New-Object System.Collections.ArrayList
+$candidates = @($alt)
+if ($cert) { $candidates += @($cert['sans'] | Where-Object { $_.StartsWith('DNS:') } | ForEach-Object { $_.Substring(4) }) }
+foreach ($n in $candidates) {
+  if ($n -and $n -cne $config['certname'] -and -not $keep.Contains($n)) { [void]$keep.Add($n) }
+}
 $ca = Get-RegenCertJson $config['localcacert']
 $issued = $null
 if ($cert -and $ca) { $issued = (Test-RegenCertVerify $config['localcacert'] $config['hostcert'])['ok'] }
@@ -61,6 +69,8 @@ $now = Get-Date
 Write-RegenResult @{
   'certname' = $config['certname']
   'dns_alt_names' = $alt
+  'alt_names_list' = $keep.ToArray()
+  'alt_names_to_keep' = ($keep.ToArray() -join ',')
   'ssldir' = $config['ssldir']
   'client_datadir' = $config['client_datadir']
   'confdir' = $config['confdir']

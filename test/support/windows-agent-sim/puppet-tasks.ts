@@ -183,10 +183,15 @@ export async function facts(ctx: TaskContext): Promise<void> {
   const versionRaw = version.stdout.trim().split('\n').pop()?.trim() ?? '';
   const cert = certJson(ctx, config.hostcert);
   const ca = certJson(ctx, config.localcacert);
+  const alt = config.dns_alt_names.split(',').map((s) => s.trim()).filter(Boolean);
+  const sans = ((cert?.sans as string[] | undefined) ?? []).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+  const keep = [...new Set([...alt, ...sans].filter((n) => n && n !== config.certname))];
   const now = new Date();
   result({
     certname: config.certname,
-    dns_alt_names: config.dns_alt_names.split(',').map((s) => s.trim()).filter(Boolean),
+    dns_alt_names: alt,
+    alt_names_list: keep,
+    alt_names_to_keep: keep.join(','),
     ssldir: config.ssldir,
     client_datadir: config.client_datadir,
     confdir: config.confdir,
@@ -253,11 +258,24 @@ export async function certInfo(ctx: TaskContext): Promise<void> {
   p = normalPath(p, 'path');
   const info = certJson(ctx, p);
   if (!info) fail('regen/not-found', `there is no certificate at ${p}`, { path: p });
-  const caFile = String(ctx.p.ca_file);
+  const expected = String(ctx.p.expected_ca_fingerprint);
+  let caFile = String(ctx.p.ca_file);
+  if (!caFile && expected && ssldir) caFile = `${normalPath(ssldir, 'ssldir')}\\certs\\ca.pem`;
+  let caPath = '';
+  let verify = { ok: false, message: '' };
   if (caFile) {
-    const caPath = normalPath(caFile, 'ca_file');
+    caPath = normalPath(caFile, 'ca_file');
     if (!existsSync(ctx.agent.disk.toHost(caPath))) fail('regen/not-found', `there is no CA certificate at ${caPath}`, { ca_file: caPath });
-    info.verify = { ca_file: caPath, ...certVerify(ctx, caPath, p) };
+    verify = certVerify(ctx, caPath, p);
+    info.verify = { ca_file: caPath, ...verify };
+  }
+  if (expected) {
+    if (!caFile) fail('regen/bad-param', 'expected_ca_fingerprint needs ca_file (or an ssldir, whose certs\\ca.pem is used)');
+    const caFp = (certJson(ctx, caPath)?.fingerprint as { value: string }).value;
+    if (caFp !== expected) {
+      fail('regen/wrong-ca', `the CA certificate ${caPath} is not the expected CA (fingerprint ${caFp}, expected ${expected}): the agent still trusts another CA; re-run its re-enrollment`, { ca_file: caPath, fingerprint: caFp });
+    }
+    if (!verify.ok) fail('regen/chain-failed', `${p} does not verify against the CA ${caPath}: ${verify.message}`, { path: p });
   }
   result(info);
 }
