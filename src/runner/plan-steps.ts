@@ -95,7 +95,7 @@ async function runOnTarget(
     const msg = `step ${label} on ${target.name}: ${problems.join('; ')} (the values come from the plan's expressions: check the results of earlier steps)`;
     return finish({ target: target.name, status: 'failure', error: { kind: 'regen/parameter-type', msg } }, params);
   }
-  if (dryRun && (!readOnly || pending.length > 0)) {
+  if (dryRun && (!readOnly || pending.length > 0 || afterAChange(frame))) {
     // Secrets of the run (sensitive plan parameters, passwords) are masked even inside other values.
     const redact = ctx.log ? (text: string) => ctx.log!.redact(text) : (text: string) => text;
     const shown = JSON.parse(redact(JSON.stringify(redactParams(task, withDefaults(task, params))))) as Record<string, unknown>;
@@ -160,4 +160,9 @@ export async function runConfirmStep(frame: Frame, step: PlanStep, index: number
     kind: 'regen/not-confirmed',
     msg: `not confirmed: ${text} The plan stopped here. Run it again and answer y, or pass --yes to confirm without a prompt.`,
   });
+}
+
+/** In a dry run, once a step would have changed something, later reads would see a state that does not exist. */
+function afterAChange(frame: Frame): boolean {
+  return [...frame.results.values()].some((o) => o.kind === 'task' && o.status === 'would_run');
 }
