@@ -27,7 +27,7 @@ agent_main() {
   sim_tmp || return 1
   agent_run "$waitforcert" "$noop" || rc=$?
   sim_event agent-run "exit=$rc" "${SIM_AGENT_MODE:-$([ "$test" = yes ] && echo test || echo onetime)}"
-  if [ "$detailed" != yes ] && [ "$rc" = 2 ]; then rc=0; fi
+  if [ "$detailed" != yes ]; then case "$rc" in 2 | 4 | 6) rc=0 ;; esac; fi
   return "$rc"
 }
 
@@ -162,7 +162,13 @@ agent_run() {
   IFS= read -r line <"$SIM_TMP/catalog.json"
   [[ "$line" =~ \"version\":([0-9]+) ]] && version="${BASH_REMATCH[1]}"
   log_info "Applying configuration version '$version'"
-  if [ "$rc" = 2 ]; then
+  # sim.conf agent_failures=yes (or REGEN_SIM_AGENT_FAILURES) makes a resource fail: exit 4, or 6 with changes.
+  sim_conf_get agent_failures
+  if [ "$REPLY" = yes ] && [ "$noop" != yes ]; then
+    log_err "/Stage[main]/Main/Node[default]/Exec[regen-sim-failure]/returns: change from notrun to 0 failed: /bin/false returned 1 instead of one of [0]"
+    [ "$rc" = 2 ] && rc=6 || rc=4
+  fi
+  if [ "$rc" = 2 ] || [ "$rc" = 6 ]; then
     if [ "$noop" = yes ]; then
       rc=0; log_notice "/Stage[main]/Main/Node[default]/Notify[regen-sim]/message: current_value absent, should be 'catalog applied' (noop)"
     else log_notice "/Stage[main]/Main/Node[default]/Notify[regen-sim]/message: defined 'message' as 'catalog applied'"; fi

@@ -58,6 +58,10 @@ export interface SimHost {
   puppet(...args: string[]): Promise<CommandResult>;
   /** The real path of a host path, e.g. realPath('/etc/puppetlabs/puppet/ssl'). */
   realPath(hostPath: string): string;
+  /** Makes the host unreachable: open sessions drop, new connections get no answer (they time out). */
+  pause(): Promise<void>;
+  /** Makes a paused host answer again. */
+  resume(): void;
 }
 
 export interface CommandResult {
@@ -152,6 +156,7 @@ export async function startSimDeployment(options: SimOptions = {}): Promise<SimD
     snapshot,
     events,
     stop: async () => {
+      for (const h of hosts) h.resume();
       await Promise.all(hosts.map((h) => h.sshd.stop()));
       rmSync(dir, { recursive: true, force: true });
     },
@@ -163,10 +168,9 @@ async function startHost(role: 'master' | 'agent', name: string, root: string): 
     prefix: ['unshare', '--mount', '--propagation', 'private', path.join(SIM_DIR, 'enter-host.sh'), root],
   });
   const pidFile = path.join(sshd.dir, 'sshd.pid');
-  const exec = (command: string, stdin?: string) => {
-    const pid = readFileSync(pidFile, 'utf8').trim();
-    return runCommand('nsenter', ['--mount', '--target', pid, '--', '/bin/sh', '-c', command], stdin);
-  };
+  const sshdPid = () => Number(readFileSync(pidFile, 'utf8').trim());
+  const exec = (command: string, stdin?: string) =>
+    runCommand('nsenter', ['--mount', '--target', String(sshdPid()), '--', '/bin/sh', '-c', command], stdin);
   return {
     role,
     name,
@@ -176,6 +180,11 @@ async function startHost(role: 'master' | 'agent', name: string, root: string): 
     exec,
     puppet: (...args) => exec(['/opt/puppet/bin/puppet', ...args].map(shellQuote).join(' ')),
     realPath: (hostPath) => path.join(root, hostPath),
+    pause: async () => {
+      process.kill(sshdPid(), 'SIGSTOP');
+      await sshd.killSessions();
+    },
+    resume: () => process.kill(sshdPid(), 'SIGCONT'),
   };
 }
 

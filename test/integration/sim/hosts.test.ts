@@ -77,6 +77,16 @@ describe('simulated hosts over SSH', () => {
     expect(sim.dir.startsWith(tmpdir())).toBe(true);
   });
 
+  it('a paused host is unreachable until resumed', async () => {
+    const host = sim.agents[1];
+    await host.pause();
+    await expect(sshTransport.connect({ ...host.target, config: { ...host.target.config, 'connect-timeout': 1 } })).rejects.toThrow();
+    host.resume();
+    const conn = await sshTransport.connect(host.target);
+    expect((await conn.exec('puppet config print certname')).stdout).toBe('agent2.example.com\n');
+    await conn.close();
+  });
+
   it('snapshots list every PE file with owner, mode and hash', () => {
     const snap = sim.snapshot(sim.master);
     const byPath = new Map(snap.map((e) => [e.path, e]));

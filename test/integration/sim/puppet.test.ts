@@ -221,6 +221,15 @@ describe('regenerating the CA and re-enrolling an agent', () => {
     expect((await puppet(agent, 'agent', '-t')).code).toBe(0);
   });
 
+  it('reports failed resources with exit 4 (6 with changes) when the sim is told to', async () => {
+    const bin = path.join(agent, 'opt/puppet/bin/puppet');
+    const r = await sh(bin, ['agent', '-t'], { REGEN_SIM_AGENT_FAILURES: 'yes' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('Error: /Stage[main]/Main/Node[default]/Exec[regen-sim-failure]/returns: change from notrun to 0 failed');
+    rmSync(path.join(agent, 'var/opt/lib/pe-puppet/client_data/catalog/agent1.example.com.json'));
+    expect((await sh(bin, ['agent', '-t'], { REGEN_SIM_AGENT_FAILURES: 'yes' })).code).toBe(6);
+  });
+
   it('a run while pe-puppetserver is stopped fails as a refused connection', async () => {
     await puppet(master, 'resource', 'service', 'pe-puppetserver', 'ensure=stopped');
     const r = await puppet(agent, 'agent', '-t');
