@@ -12,17 +12,30 @@ const suffix = Math.random().toString(36).slice(2, 7);
 const user = `regenu${suffix}`;
 const group = `regeng${suffix}`;
 
+/** useradd and friends fail while another process holds /etc/passwd's lock (other test files create users). */
+function accountCommand(cmd: string, args: string[]): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync(cmd, args, { stdio: 'pipe' });
+      return;
+    } catch (e) {
+      if (attempt >= 20 || !/lock/i.test(String((e as { stderr?: Buffer }).stderr))) throw e;
+      execFileSync('sleep', ['0.2']);
+    }
+  }
+}
+
 beforeAll(async () => {
   h = await TaskHarness.start();
   base = tempTree('files');
-  execFileSync('groupadd', [group]);
-  execFileSync('useradd', ['-M', '-N', '-g', group, '-s', '/usr/sbin/nologin', user]);
+  accountCommand('groupadd', [group]);
+  accountCommand('useradd', ['-M', '-N', '-g', group, '-s', '/usr/sbin/nologin', user]);
 });
 
 afterAll(async () => {
   await h?.stop();
-  execFileSync('userdel', [user], { stdio: 'ignore' });
-  execFileSync('groupdel', [group], { stdio: 'ignore' });
+  accountCommand('userdel', [user]);
+  accountCommand('groupdel', [group]);
   execFileSync('rm', ['-rf', base]);
 });
 
