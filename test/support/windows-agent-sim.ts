@@ -8,18 +8,25 @@
 //
 //   const agent = new WindowsAgent({ root, stopHangs: ['pe-mcollective'] });
 //   const server = await startWsmanServer({ users, handler: windowsAgentHandler(agent) });
+// or, in a deployment from sim-hosts.ts, startSimWindowsAgent({ network: sim.network,
+// master: sim.master.name, certname: 'win1.example.com', dir }) → { agent, server, target }.
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FILES_DIR, TASKS_DIR } from '../../src/tasks/bundle.js';
+import { promisify } from 'node:util';
+import { FILES_DIR, SIM_DIR, TASKS_DIR } from '../../src/tasks/bundle.js';
 import { POWERSHELL_COMMAND } from '../../src/tasks/powershell-invocation.js';
 import { decodePowershellPayload, type DecodedPayload } from './powershell-payload.js';
-import { WindowsAgent } from './windows-agent-sim/agent.js';
+import { WindowsAgent, type WindowsAgentOptions } from './windows-agent-sim/agent.js';
 import { backup, clearDir, removeFile, restore } from './windows-agent-sim/fs-tasks.js';
 import { certInfo, facts, puppetRun, service, type TaskContext } from './windows-agent-sim/puppet-tasks.js';
 import { bindParameters, BindError, parseParamBlock, psJsonLine, TaskExit, wrapperException } from './windows-agent-sim/runtime.js';
-import type { WsmanCommand, WsmanHandler, WsmanOutput } from './wsman-server/index.js';
+import type { ConnectTarget } from '../../src/transports/types.js';
+import { startWsmanServer, type WsmanCommand, type WsmanHandler, type WsmanOutput, type WsmanServer } from './wsman-server/index.js';
 
 export { WindowsAgent, PUPPET_BAT, type WindowsAgentOptions, type SimCall } from './windows-agent-sim/agent.js';
+
+const run = promisify(execFile);
 
 const TASKS: Record<string, (ctx: TaskContext) => Promise<void>> = {
   service,
@@ -108,4 +115,48 @@ export function windowsAgentHandler(agent: WindowsAgent): WsmanHandler {
     yield { stream: 'stdout', data: psJsonLine(exit.output) };
     yield { exitCode: exit.exitCode };
   };
+}
+
+export interface SimWindowsAgentOptions extends Omit<WindowsAgentOptions, 'root'> {
+  /** The simulated deployment's network directory (where the master is registered). */
+  network: string;
+  /** The master's certname. */
+  master: string;
+  certname: string;
+  /** A directory to build the agent's host tree in (its root is DIR/CERTNAME). */
+  dir: string;
+  keyLength?: number;
+  /** WinRM accounts of the agent (default Administrator with a password full of quoting traps). */
+  users?: Record<string, string>;
+}
+
+export interface SimWindowsAgent {
+  agent: WindowsAgent;
+  server: WsmanServer;
+  /** A ConnectTarget for regen's winrm transport (NTLM over HTTP, as the first user). */
+  target: ConnectTarget;
+  stop(): Promise<void>;
+}
+
+export const SIM_WINDOWS_USERS = { Administrator: `Tr0ub4dor&3 "é" <x> ^%PATH%` };
+
+/**
+ * A Windows agent for a simulated deployment: its host built by sim/build-host.sh (enrolled
+ * with the master through the network directory), served by a WS-Management test server.
+ */
+export async function startSimWindowsAgent(options: SimWindowsAgentOptions): Promise<SimWindowsAgent> {
+  const { network, master, certname, dir, keyLength = 1024, users = SIM_WINDOWS_USERS, ...agentOptions } = options;
+  const root = path.join(dir, certname);
+  await run('bash', [path.join(SIM_DIR, 'build-host.sh'), root, '--role', 'agent', '--certname', certname, '--master', master,
+    '--network', network, '--keylength', String(keyLength)]);
+  const agent = new WindowsAgent({ root, ...agentOptions });
+  const server = await startWsmanServer({ users, handler: windowsAgentHandler(agent) });
+  const [user, password] = Object.entries(users)[0];
+  const target: ConnectTarget = {
+    name: certname,
+    host: server.host,
+    transport: 'winrm',
+    config: { user, password, port: server.port, ssl: false, auth: 'ntlm', 'connect-timeout': 5 },
+  };
+  return { agent, server, target, stop: () => server.stop() };
 }

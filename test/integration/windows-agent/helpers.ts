@@ -11,9 +11,9 @@ import { loadTasks, resolveImplementation } from '../../../src/tasks/load.js';
 import { withDefaults } from '../../../src/tasks/parameters.js';
 import type { ResolvedImplementation, Task } from '../../../src/tasks/types.js';
 import type { Connection } from '../../../src/transports/types.js';
-import { windowsAgentHandler, WindowsAgent, type WindowsAgentOptions } from '../../support/windows-agent-sim.js';
-import { startWsmanServer, type WsmanServer } from '../../support/wsman-server/index.js';
-import { connect, USERS } from '../winrm/helpers.js';
+import { createWinrmTransport } from '../../../src/transports/winrm/index.js';
+import { startSimWindowsAgent, type WindowsAgent, type WindowsAgentOptions } from '../../support/windows-agent-sim.js';
+import type { WsmanServer } from '../../support/wsman-server/index.js';
 
 export const MASTER = 'master.example.com';
 
@@ -41,14 +41,11 @@ export class Site {
   }
 
   async agent(certname: string, options: Omit<WindowsAgentOptions, 'root'> = {}): Promise<WindowsHost> {
-    const root = path.join(this.dir, certname);
-    this.build(root, ['--role', 'agent', '--certname', certname, '--master', MASTER]);
-    const agent = new WindowsAgent({ root, ...options });
-    const server = await startWsmanServer({ users: USERS, handler: windowsAgentHandler(agent) });
-    const conn = await connect(server, { ssl: false });
-    this.servers.push(server);
+    const sim = await startSimWindowsAgent({ network: this.network, master: MASTER, certname, dir: this.dir, ...options });
+    const conn = await createWinrmTransport().connect(sim.target);
+    this.servers.push(sim.server);
     this.connections.push(conn);
-    return new WindowsHost(agent, server, conn);
+    return new WindowsHost(sim.agent, sim.server, conn);
   }
 
   async close(): Promise<void> {
