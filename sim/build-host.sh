@@ -36,13 +36,14 @@ case "$root" in /*) ;; *) echo "build-host.sh: ROOT must be an absolute path (go
 if [ "$role" = agent ] && { [ -z "$network" ] || [ -z "$master" ]; }; then
   echo "build-host.sh: an agent needs --network DIR and --master NAME (the master must be built first)" >&2; exit 2
 fi
-if [ "$EUID" = 0 ] && ! getent passwd pe-puppet >/dev/null; then
+# REGEN_SIM_OWNERS=none (the demo sandbox): every file stays the caller's, even as root.
+pe_owners() { [ "$EUID" = 0 ] && [ "${REGEN_SIM_OWNERS:-pe}" != none ]; }
+if pe_owners && ! getent passwd pe-puppet >/dev/null; then
   echo "build-host.sh: the PE users do not exist; run sim/create-users.sh first (as root)" >&2; exit 1
 fi
 [ -z "$network" ] || network="$(mkdir -p "$network" && cd "$network" && pwd)"
 
-as_root() { [ "$EUID" = 0 ]; }
-own() { if as_root; then chown "$@"; fi; }
+own() { if pe_owners; then chown "$@"; fi; }
 puppet() { "$root/opt/puppet/bin/puppet" "$@"; }
 
 # ---- files every PE 3.7 host has ----
@@ -59,6 +60,7 @@ install -m 0644 "$here"/lib/*.sh "$root/opt/puppet/lib/regen-sim/"
   [ -z "$keylength" ] || echo "keylength=$keylength"
   [ -z "$version" ] || echo "version=$version"
   [ -z "$pe_version" ] || echo "pe_version=$pe_version"
+  [ "${REGEN_SIM_OWNERS:-pe}" != none ] || echo "owners=none"
 } >"$root/var/opt/lib/pe-sim/sim.conf"
 
 server="$([ "$role" = master ] && echo "$certname" || echo "$master")"
