@@ -50,7 +50,9 @@ export async function runTaskOnTarget(
       timeoutMs: ctx.timeoutSeconds ? ctx.timeoutSeconds * 1000 + 10_000 : undefined,
       signal: ctx.signal,
     });
-    result = taskResult(target.name, task.name, exec);
+    // coreutils `timeout` exits 124 when it stopped the task at the limit, 137 when it had to KILL it.
+    const stopped = Boolean(ctx.timeoutSeconds) && impl.shell === 'posix' && (exec.exitCode === 124 || exec.exitCode === 137);
+    result = taskResult(target.name, task.name, stopped ? { ...exec, timedOut: true } : exec);
     logged = { command: invocation.command, stdout: exec.stdout, stderr: exec.stderr, exitCode: exec.exitCode };
   } catch (e) {
     if (e instanceof TransportError && e.kind === 'dropped') await ctx.pool.discard(target);
