@@ -37,7 +37,16 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('run-as', { type: 'string', describe: 'User to run as on the targets (through sudo)' })
     .option('timeout', { type: 'number', describe: 'Seconds a task may run on a target before it is stopped' })
     .option('connect-timeout', { type: 'number', describe: 'Seconds to wait for a connection' })
-    .option('state-dir', { type: 'string', default: '.regen', describe: 'Where run logs and the rerun record are kept' });
+    .option('state-dir', { type: 'string', default: '.regen', describe: 'Where run logs and the rerun record are kept' })
+    .check((argv) => {
+      // yargs turns `--concurrency abc` into NaN; a NaN or zero limit would silently run nothing or forever.
+      if (!(Number.isInteger(argv.concurrency) && argv.concurrency >= 1)) throw new UsageError(`--concurrency must be a whole number of targets, 1 or more (got ${argv.concurrency})`);
+      for (const flag of ['timeout', 'connect-timeout'] as const) {
+        const v = argv[flag];
+        if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UsageError(`--${flag} must be a number of seconds greater than 0 (got ${v})`);
+      }
+      return true;
+    });
 }
 
 export function rerunFile(args: GlobalArgs): string {
