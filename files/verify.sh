@@ -38,16 +38,17 @@ comma_join() {
 
 # ---------------------------------------------------------------- certificates
 # fingerprint_norm TEXT: a fingerprint as bare upper-case hex ("SHA256 Fingerprint=ab:cd" -> "ABCD").
-fingerprint_norm() { printf '%s' "${1#*=}" | tr -d ': \t' | tr 'a-f' 'A-F'; }
+fingerprint_norm() { printf '%s\n' "${1#*=}" | sed 's/[: \t]//g; y/abcdef/ABCDEF/'; }
 
 # rsa_modulus KIND FILE: the RSA modulus of a certificate (cert), private key (private) or public key
 # (public), or nothing when FILE cannot be read as one. Equal moduli mean the files belong together.
 rsa_modulus() {
   case $1 in
-    cert) openssl x509 -noout -modulus -in "$2" 2>/dev/null ;;
-    private) openssl rsa -noout -modulus -in "$2" 2>/dev/null ;;
-    public) openssl rsa -pubin -noout -modulus -in "$2" 2>/dev/null ;;
-  esac | sed -n 's/^Modulus=//p'
+    cert) _m=$(openssl x509 -noout -modulus -in "$2" 2>/dev/null) ;;
+    private) _m=$(openssl rsa -noout -modulus -in "$2" 2>/dev/null) ;;
+    public) _m=$(openssl rsa -pubin -noout -modulus -in "$2" 2>/dev/null) ;;
+  esac
+  case $_m in Modulus=*) printf '%s' "${_m#Modulus=}" ;; esac
 }
 
 # cert_is_ca FILE: the certificate says "CA:TRUE" in its basic constraints.
@@ -151,5 +152,15 @@ json_objects_decode() {
 
 # object_field RECORDS N KEY: the values of KEY in object N of json_objects_decode's output, one a line.
 object_field() {
-  printf '%s\n' "$1" | awk -F "$TAB" -v n="$2" -v k="$3" '$1 == n && $2 == k { print $3 }'
+  _v=
+  for _l in $1; do
+    case $_l in "$2$TAB$3$TAB"*) _v="${_v:+$_v$NL}${_l#"$2$TAB$3$TAB"}" ;; esac
+  done
+  printf '%s' "$_v"
+}
+
+# check_certnames PARAM LIST: refuse the first element of a newline-separated LIST that is not a certname.
+check_certnames() {
+  _bad=$(printf '%s\n' "$2" | grep -Ev -- "$CERTNAME_RE" | head -n 1)
+  [ -z "$_bad" ] || check_certname "$1" "$_bad"
 }

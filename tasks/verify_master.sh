@@ -25,7 +25,7 @@ puppet=$CHECKED
 check_path ssldir "$ssldir"
 ssldir=$CHECKED
 check_certname certname "$certname"
-for n in $internal_certs; do check_certname internal_certs "$n"; done
+check_certnames internal_certs "$internal_certs"
 check_pattern ssl_owner "$ssl_owner" "$ACCOUNT_RE" "user name or id"
 check_pattern ssl_group "$ssl_group" "$ACCOUNT_RE" "group name or id"
 old_fp=$(fingerprint_norm "$old_ca_fingerprint")
@@ -77,18 +77,19 @@ for name in $certname $internal_certs; do
     continue
   fi
   facts=$(openssl x509 -noout -modulus -enddate -in "$cert" 2>/dev/null)
-  mod=$(printf '%s\n' "$facts" | sed -n 's/^Modulus=//p')
-  issues=
-  if ! printf '%s\n' "$verified" | grep -qxF -- "$cert: OK"; then
-    cert_verify "$ca" "$cert"
-    issues="it does not verify against $ca ($(printf '%s' "$VERIFY_MSG" | tr '\n' ' '))"
-  fi
+  mod=
+  case $facts in Modulus=*) mod=${facts#Modulus=}; mod=${mod%%"$NL"*} ;; esac
+  case $NL$verified$NL in
+    *"$NL$cert: OK$NL"*) issues= ;;
+    *) cert_verify "$ca" "$cert"
+      issues="it does not verify against $ca ($(printf '%s' "$VERIFY_MSG" | tr '\n' ' '))" ;;
+  esac
   [ -n "$mod" ] && [ "$(rsa_modulus private "$ssldir/private_keys/$name.pem")" = "$mod" ] ||
     issues="${issues:+$issues; }private_keys/$name.pem is missing or not its key"
   [ -n "$mod" ] && [ "$(rsa_modulus public "$ssldir/public_keys/$name.pem")" = "$mod" ] ||
     issues="${issues:+$issues; }public_keys/$name.pem is missing or not its key"
   if [ -z "$issues" ]; then
-    record_check "cert:$name" true "verifies against the CA, keys match, valid until $(printf '%s\n' "$facts" | sed -n 's/^notAfter=//p')"
+    record_check "cert:$name" true "verifies against the CA, keys match, valid until ${facts##*notAfter=}"
   else
     record_check "cert:$name" false "$cert: $issues: regenerate it (puppet cert clean $name; puppet cert generate $name)"
   fi
@@ -145,7 +146,7 @@ while [ "$i" -lt "$ncopies" ]; do
     fail bad-param "copies element $i needs dir, certnames, owner and group" "{\"param\":\"copies\",\"element\":$i}"
   check_path "copies[$i].dir" "$dir"
   dir=$CHECKED
-  for n in $names; do check_certname "copies[$i].certnames" "$n"; done
+  check_certnames "copies[$i].certnames" "$names"
   check_pattern "copies[$i].owner" "$owner" "$ACCOUNT_RE" "user name or id"
   check_pattern "copies[$i].group" "$group" "$ACCOUNT_RE" "group name or id"
   if [ -n "$mode" ]; then
