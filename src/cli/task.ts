@@ -98,7 +98,8 @@ function showTask(task: Task, args: TaskArgs): number {
 }
 
 function firstSentence(text = ''): string {
-  const end = text.indexOf('. ');
+  // A sentence ends at a full stop before a capital: "(e.g. `cp ...`)" is not an end.
+  const end = text.search(/\.\s+[A-Z]/);
   return end > 0 ? text.slice(0, end + 1) : text;
 }
 
