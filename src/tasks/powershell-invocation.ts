@@ -6,7 +6,18 @@
 //
 // The wrapper, like Bolt's: writes the files under a private temp dir ($_installdir), keeps
 // only the parameters the script declares, splats them into the script, removes the dir
-// and exits with the script's exit code. It only uses PowerShell 2.0 features.
+// and exits with the script's exit code. It only uses PowerShell 2.0 features (no
+// ConvertFrom-Json: parameters are PowerShell literals).
+//
+// Payload format. stdin = base64(UTF-8 wrapper) in CRLF-separated lines of 76 characters.
+// The wrapper is ASCII only; its data lines are:
+//   $files = @{ 'regen/tasks/NAME.ps1' = '<base64 of the file, a BOM added to .ps1>'; ... }
+//   $task = 'regen/tasks/NAME.ps1'
+//   $params = @{ 'name' = <value>; ...; '_task' = 'NAME'; '_installdir' = $dir [; '_noop' = $true] }
+//   [Environment]::SetEnvironmentVariable('PT_name', <string>)   (environment/both methods only)
+//   $stdinJson = <string> | $null                                 (stdin/both methods only)
+// A value is $true/$false/$null, an integer, [double]'1.5', @(...), @{...}, or a string:
+// 'text' when it is printable ASCII without a quote, else (D '<base64 of UTF-8>').
 
 import type { Params } from './parameters.js';
 import type { ResolvedImplementation, TaskFile } from './types.js';
