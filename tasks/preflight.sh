@@ -43,7 +43,7 @@ elif [ "$require_root" = true ]; then
   record_check root false "running as $user (uid $uid), not root: the procedure must run as root; connect as root or set run-as: root for this target in the inventory"
 else
   record_check root true "running as $user (uid $uid); root not required (require_root=false)"
-  warn "not running as root: files only root can read were not checked"
+  warn "not running as root: files only root may read can show as missing or unreadable"
 fi
 
 # Puppet version: the procedure, paths and `puppet cert` commands are Puppet 3.7's (PE 3.7).

@@ -127,6 +127,18 @@ describe('preflight', () => {
     expect(checkNamed(err.details.checks, 'backup_dir').detail).toContain(`inside ${sim.ssldir}`);
   });
 
+  it('fails when the backup would not fit, with 2 x its size + 10 MB free', async () => {
+    // A sparse file: a few bytes on disk, but tar would store (and the backup verify) all of it.
+    const big = path.join(scratch, 'big');
+    mkdirSync(big);
+    execFileSync('truncate', ['-s', '15T', path.join(big, 'sparse.img')]);
+    const err = await h.error('preflight', params(sim, { backup_paths: [...backupPaths(sim), big] }));
+    expect(failed(err.details.checks)).toEqual(['disk_space']);
+    expect(err.details.backup_bytes).toBeGreaterThan(15 * 2 ** 40);
+    expect(checkNamed(err.details.checks, 'disk_space').detail).toContain(
+      `${2 * err.details.backup_bytes + 10485760} needed (2 x the backup's ${err.details.backup_bytes} bytes + 10 MB): free some space`);
+  });
+
   it('fails on a host without a CA (not the CA master)', async () => {
     const ssldir = path.join(scratch, 'agent-ssl');
     mkdirSync(path.join(ssldir, 'certs'), { recursive: true });
