@@ -212,5 +212,5 @@ fi
 
 if [ -n "$new_fp" ]; then fp_json=$(json_str "$new_fp"); else fp_json=null; fi
 body="\"ca_fingerprint\":$fp_json,\"checks\":$(checks_json)"
-checks_passed || fail verify-failed "post-verification failed on $(uname -n) ($(printf '%s\n' "$FAILED_NAMES" | wc -l) checks); fix each, or restore the backup:$FAILED_CHECKS" "{\"ok\":false,$body}"
+checks_passed || fail verify-failed "post-verification failed on $(uname -n), $(printf '%s\n' "$FAILED_NAMES" | wc -l) of $(printf '%s\n' "$CHECKS_TSV" | wc -l) checks; fix each, or restore the backup:$FAILED_CHECKS" "{\"ok\":false,$body}"
 printf '{"ok":true,%s}\n' "$body"
