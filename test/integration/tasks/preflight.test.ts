@@ -48,8 +48,9 @@ const params = (host: SimMaster, more: Params = {}): Params => {
   expect(checkParameters(taskOf('preflight'), p)).toEqual([]);
   return p;
 };
-const failed = (checks: Array<{ name: string; ok: boolean }>) => checks.filter((c) => !c.ok).map((c) => c.name);
-const checkNamed = (checks: Array<{ name: string }>, name: string) => checks.find((c) => c.name === name)!;
+type Check = { name: string; ok: boolean; detail: string };
+const failed = (checks: Check[]) => checks.filter((c) => !c.ok).map((c) => c.name);
+const checkNamed = (checks: Check[], name: string) => checks.find((c) => c.name === name)!;
 
 /** A copy of the sim master whose fake puppet reports VERSION (sim.conf version=). */
 function withVersion(version: string): SimMaster {
@@ -63,7 +64,7 @@ describe('preflight', () => {
     const before = snapshot(sim.root);
     const r = await h.ok('preflight', params(sim));
     expect(r.ok).toBe(true);
-    expect(r.checks.map((c: { name: string }) => c.name)).toEqual(
+    expect(r.checks.map((c: Check) => c.name)).toEqual(
       ['root', 'puppet_version', 'ca', 'backup_paths', 'backup_dir', 'disk_space', 'clock']);
     expect(failed(r.checks)).toEqual([]);
     expect(r.warnings).toEqual([]);
