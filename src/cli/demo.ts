@@ -49,6 +49,13 @@ async function runDemo(args: DemoArgs): Promise<number> {
   return finish(sandbox, agents.exitCode, say);
 }
 
+/** What a for_each step returns to its plan: which targets succeeded, and each one's sub-plan result. */
+interface BatchSummary {
+  ok: string[];
+  failed: string[];
+  results: Record<string, { fingerprint?: { value?: string } } | undefined>;
+}
+
 function printChanges(master: PlanResult, agents: PlanResult, sandbox: Sandbox): void {
   const m = (master.return ?? {}) as Record<string, unknown>;
   const lines = [
@@ -58,9 +65,10 @@ function printChanges(master: PlanResult, agents: PlanResult, sandbox: Sandbox):
     `                 now: ${m.new_ca_fingerprint}`,
     `  master backup:   ${m.backup}`,
   ];
-  const perAgent = (agents.return as { agents?: unknown } | undefined)?.agents;
-  for (const t of (perAgent as { targets?: Array<{ target: string; status: string; value?: Record<string, unknown> }> })?.targets ?? []) {
-    lines.push(`  ${t.target}: ${t.status}${t.value?.fingerprint ? `, new certificate ${String(t.value.fingerprint)}` : ''}`);
+  const batch = (agents.return as { agents?: BatchSummary } | undefined)?.agents;
+  for (const [name, value] of Object.entries(batch?.results ?? {})) {
+    const failed = batch?.failed.includes(name);
+    lines.push(`  ${name}: ${failed ? 'FAILED (see above)' : `new certificate ${value?.fingerprint?.value ?? '?'}`}`);
   }
   lines.push(
     '',
