@@ -9,7 +9,7 @@
 // user, through AuthorizedKeysFile) and a known_hosts file holding the correct host key under
 // `[127.0.0.1]:PORT`. Password logins are allowed (see createTestUser).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +87,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     const log: Buffer[] = [];
     child.stderr!.on('data', (c: Buffer) => {
       log.push(c);
-      writeFileSync(join(dir, 'sshd.log'), Buffer.concat(log));
+      // sshd's last words can arrive after stop() removed dir: they are dropped, not thrown.
+      if (existsSync(dir)) writeFileSync(join(dir, 'sshd.log'), Buffer.concat(log));
     });
     const stopOnExit = () => child.kill('SIGKILL');
     process.once('exit', stopOnExit);
