@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sshd } from '../support/sshd.js';
 
-export const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../dist/src/cli/main.js');
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 
 export interface CliResult {
   code: number;
@@ -15,12 +16,12 @@ export interface CliResult {
 }
 
 /** Runs `node dist/src/cli/main.js ARGS` and resolves with its exit code and output (never rejects on exit code). */
-export function regen(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function regen(args: string[], options: { cwd?: string; env?: Record<string, string>; cli?: string } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((done, fail) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [options.cli ?? CLI, ...args],
       { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env }, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (err as { code?: unknown }).code : 0;

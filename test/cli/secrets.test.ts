@@ -1,12 +1,15 @@
 // Inventory secrets through the built CLI: a non-root user logs in with a password and runs a task as root
 // through sudo. Neither the login password nor a sudo password (right or wrong) may reach stdout, stderr
 // or any file under the state dir (run logs, rerun record), and `regen inventory show` redacts them.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Likewise a sensitive task parameter: no shipped task has one, so that case runs the built CLI from a copy
+// of the bundle with one extra task (as a site's own Bolt module would add).
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, startSshd, type Sshd, type TestUser } from '../support/sshd.js';
-import { entries, filesUnder, itemFor, json, regen, writeInventory, type CliResult } from './helpers.js';
+import { entries, filesUnder, itemFor, json, regen, REPO_ROOT, writeInventory, type CliResult } from './helpers.js';
 
 let sshd: Sshd;
 let user: TestUser;
@@ -15,6 +18,7 @@ let roots: string;
 let inventory: string;
 let stateDir: string;
 const wrongSudo = `wrong-Sudo-${Math.random().toString(36).slice(2, 10)}`;
+const token = `tok-$(id)-'\`x\`-${Math.random().toString(36).slice(2, 10)}`;
 const outputs: CliResult[] = [];
 
 beforeAll(async () => {
@@ -106,17 +110,56 @@ describe('run-as root through sudo with inventory passwords', () => {
     }
   });
 
-  it('no password appears in stdout, stderr or any file under the state dir', () => {
+  it('a sensitive task parameter reaches the task intact and is redacted from the run log', async () => {
+    const cli = bundleWithTokenTask();
+    const paramsFile = join(dir, 'token.json');
+    writeFileSync(paramsFile, JSON.stringify({ token }), { mode: 0o600 });
+    const r = await regen(['-i', inventory, '--state-dir', stateDir, 'task', 'token_check', '-t', 'sudoer', '--params', `@${paramsFile}`, '--format', 'json'],
+      { cli, env: { REGEN_TEST_SUDO_PASSWORD: user.password } });
+    outputs.push(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(itemFor(json(r), 'sudoer').value).toEqual({ sha256: createHash('sha256').update(token).digest('hex'), length: token.length, user: 'root' });
+    const logged = filesUnder(stateDir).filter((f) => /\/sudoer\/\d+-token_check\.json$/.test(f.path));
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0].text)).toMatchObject({ task: 'token_check', params: { token: '[redacted]' }, stderr: 'using token [redacted]\n' });
+  });
+
+  it('no secret appears in stdout, stderr or any file under the state dir', () => {
     const files = filesUnder(stateDir);
     expect(files.length).toBeGreaterThan(4); // per-target logs, events.log and rerun.json of both runs
     expect(files.map((f) => f.path).some((p) => p.endsWith('rerun.json'))).toBe(true);
-    for (const secret of [user.password, wrongSudo]) {
+    for (const secret of [user.password, wrongSudo, token]) {
       for (const f of files) expect(f.text.includes(secret), `${secret} found in ${f.path}`).toBe(false);
       for (const [i, r] of outputs.entries()) {
         expect(r.stdout.includes(secret), `${secret} in stdout of run ${i}`).toBe(false);
         expect(r.stderr.includes(secret), `${secret} in stderr of run ${i}`).toBe(false);
       }
     }
-    expect(outputs).toHaveLength(4);
+    expect(outputs).toHaveLength(5);
   });
 });
+
+/** A copy of the built CLI and the bundle, plus a task whose `token` parameter is sensitive; returns its main.js. */
+function bundleWithTokenTask(): string {
+  const pkg = join(dir, 'pkg');
+  cpSync(join(REPO_ROOT, 'dist', 'src'), join(pkg, 'dist', 'src'), { recursive: true });
+  for (const d of ['tasks', 'files', 'plans']) cpSync(join(REPO_ROOT, d), join(pkg, d), { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  writeFileSync(join(pkg, 'package.json'), '{"name": "regen-copy", "type": "module"}\n');
+  writeFileSync(join(pkg, 'tasks', 'token_check.json'), JSON.stringify({
+    description: 'Checks an API token (test task): its SHA-256 and length.',
+    supports_noop: true,
+    input_method: 'environment',
+    parameters: { token: { type: 'String[1]', sensitive: true, description: 'The token.' } },
+    implementations: [{ name: 'token_check.sh', requirements: ['shell'] }],
+  }, null, 2));
+  // A chatty task: it says the token on stderr, which the run log keeps (redacted).
+  writeFileSync(join(pkg, 'tasks', 'token_check.sh'), [
+    '#!/bin/sh',
+    'printf \'using token %s\\n\' "$PT_token" >&2',
+    'sum=$(printf %s "$PT_token" | sha256sum | cut -d" " -f1)',
+    'printf \'{"sha256":"%s","length":%d,"user":"%s"}\\n\' "$sum" "${#PT_token}" "$(id -un)"',
+    '',
+  ].join('\n'));
+  return join(pkg, 'dist', 'src', 'cli', 'main.js');
+}
