@@ -81,6 +81,7 @@ export function inventoryYaml(master: SandboxHost, agents: SandboxHost[]): strin
         client_datadir: r('var/opt/lib/pe-puppet/client_data'),
         backup_dir: r('var/opt/lib/regen/backups'),
         allowed_roots: [h.root],
+        require_root: false,
         dirs: {
           ssl: owned('etc/puppetlabs/puppet/ssl'),
           puppetdb: owned('etc/puppetlabs/puppetdb/ssl'),
