@@ -15,6 +15,7 @@ config=$confdir/puppet.conf
 vardir=/var/opt/lib/pe-puppet
 logdir=/var/log/pe-puppet
 rundir=/var/run/pe-puppet
+color=ansi
 statedir=$vardir/state
 libdir=$vardir/lib
 client_datadir=$vardir/client_data
@@ -151,6 +152,9 @@ config_print() {
     case "$1" in
       --section) RUN_SECTION="$2"; shift 2 ;;
       --section=*) RUN_SECTION="${1#*=}"; shift ;;
+      --*)  # a global option such as --color=false, not a key to print
+        local used=0; setting_cli_arg "$@" || used=$?
+        case $used in 0) shift ;; 2) shift 2 ;; *) echo "Error: Could not parse application options: invalid option: $1" >&2; return 1 ;; esac ;;
       *) keys+=("$1"); shift ;;
     esac
   done
