@@ -65,9 +65,9 @@ export interface CliRun {
   json: any;
 }
 
-/** Runs `regen ARGS` (node dist/src/cli/main.js) in `cwd` with its state in `stateDir`. */
-export function regen(args: string[], opts: { stateDir: string; cwd?: string; cli?: string }): Promise<CliRun> {
-  const argv = [opts.cli ?? CLI, ...args, '--state-dir', opts.stateDir];
+/** Runs `regen ARGS` (node dist/src/cli/main.js) in `cwd`, with its state in `stateDir` unless ARGS name one. */
+export function regen(args: string[], opts: { stateDir: string; cwd?: string }): Promise<CliRun> {
+  const argv = [CLI, ...args, ...(args.includes('--state-dir') ? [] : ['--state-dir', opts.stateDir])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, {
       cwd: opts.cwd ?? opts.stateDir,
@@ -116,8 +116,8 @@ export async function sh(host: SimHost, command: string): Promise<string> {
 export const HOST_BACKUP_DIR = '/var/opt/lib/regen/backups';
 
 export interface InventoryOptions {
-  /** vars per target name (deep-merged by regen over the PE defaults as `vars.pe`). */
-  targetVars?: Record<string, Record<string, unknown>>;
+  /** `vars.pe` per target name: overrides of the PE defaults (plans/pe37-defaults.yaml). */
+  pe?: Record<string, Record<string, unknown>>;
   /** Seconds to wait for an SSH handshake (an unreachable host fails after this). */
   connectTimeout?: number;
 }
@@ -125,13 +125,10 @@ export interface InventoryOptions {
 /** Writes the deployment's Bolt inventory v2 to `file` with the e2e settings; returns the file. */
 export function writeInventory(sim: SimDeployment, file: string, opts: InventoryOptions = {}): string {
   const inv = parse(sim.inventoryYaml(file));
-  inv.vars = { pe: { backup_dir: HOST_BACKUP_DIR } };
   if (opts.connectTimeout !== undefined) inv.config.ssh['connect-timeout'] = opts.connectTimeout;
+  // Inventory vars merge one level deep, so each target gets its whole `pe` map.
   for (const group of inv.groups) {
-    for (const t of group.targets) {
-      const vars = opts.targetVars?.[t.name];
-      if (vars) t.vars = vars;
-    }
+    for (const t of group.targets) t.vars = { pe: { backup_dir: HOST_BACKUP_DIR, ...opts.pe?.[t.name] } };
   }
   writeFileSync(file, stringify(inv));
   return file;
