@@ -76,8 +76,10 @@ describe('a failure in the middle of regen plan master', () => {
     const out = failed.stdout;
     expect(out).toContain(`FAILED at step 'chown_puppetdb_ssl' (doc step 3.2) on ${MASTER}`);
     expect(out).toMatch(/error on master\.example\.com: .*nosuchuser/);
-    const state = out.slice(out.indexOf('Where the host stands now:'), out.indexOf('Next:'));
-    expect(state).toContain('new CA and master certificates in place');
+    const states = out.slice(out.indexOf('Where the host stands now:'), out.indexOf('Next:')).split('\n').filter((l) => l.startsWith('  - '));
+    expect(states.join('\n')).toContain('the old CA and certificates are DELETED');
+    // The latest state is the one at the failure: PuppetDB's directory was cleared, its copies not finished.
+    expect(states.at(-1)).toContain(`PuppetDB's OLD credentials are DELETED from ${PUPPETDB}`);
     const backup = /Backup archive: (\S+) on master\.example\.com/.exec(out);
     expect(backup, out).not.toBeNull();
     expect(path.dirname(backup![1])).toBe(HOST_BACKUP_DIR);
