@@ -6,12 +6,15 @@
 // certificate under the same CA.
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimDeployment, type SimDeployment, type SimHost } from '../support/sim-hosts.js';
 import {
-  chainsTo, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, namesIn, openssl, publicKeyOf, regen, said, serialOf,
+  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, namesIn, openssl, publicKeyOf, regen, said, serialOf,
   serviceEvents, serviceState, tempDir, writeInventory, type CliRun,
 } from './helpers.js';
+
+// Whole plans run in hooks and tests: generous guards for a loaded 2-core machine (not assertions).
+vi.setConfig({ testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS });
 
 const MASTER = 'master.example.com';
 const SSL = '/etc/puppetlabs/puppet/ssl';

@@ -5,14 +5,17 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { PLANS_DIR, TASKS_DIR } from '../../src/tasks/bundle.js';
 import { startSimDeployment, type SimDeployment, type SimHost, type SnapshotEntry } from '../support/sim-hosts.js';
 import {
-  chainsTo, ensureBuilt, entriesOf, fingerprintOf, HOST_BACKUP_DIR, namesIn, publicKeyOf, regen, said, sansOf,
+  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, entriesOf, fingerprintOf, HOST_BACKUP_DIR, namesIn, publicKeyOf, regen, said, sansOf,
   serviceEvents, sha256, tempDir, writeInventory, type CliRun,
 } from './helpers.js';
+
+// Whole plans run in hooks and tests: generous guards for a loaded 2-core machine (not assertions).
+vi.setConfig({ testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS });
 
 const CERTNAME = 'master.example.com';
 const ALT_NAMES_IN_CONF = ['puppet', 'puppet.example.com'];
