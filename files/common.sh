@@ -23,7 +23,7 @@ NOOP=false
 PE_PUPPET=/opt/puppet/bin/puppet
 PE_SSLDIR=/etc/puppetlabs/puppet/ssl
 PE_CLIENT_DATADIR=/var/opt/lib/pe-puppet/client_data
-PE_BACKUP_DIR=/var/lib/regen/backups
+PE_BACKUP_DIR=/var/opt/lib/regen/backups
 # Where each kind of change may happen (override with the task's allowed_roots parameter).
 ROOTS_CERT_DIRS='["/etc/puppetlabs","/opt/puppet/share","/opt/puppet/var/lib/pgsql"]'
 ROOTS_REMOVE='["/etc/puppetlabs","/var/opt/lib/pe-puppet"]'
@@ -72,57 +72,65 @@ json_list() {
 # json_bool VALUE: true for "true", false otherwise.
 json_bool() { if [ "$1" = true ]; then printf true; else printf false; fi; }
 
+# awk functions shared by every awk program that reads JSON: jread(WHAT) reads the string at src[i..]
+# (decoding escapes to UTF-8) and refuses NUL and control characters, naming WHAT in the message.
+AWK_JSON_READ='
+function bad(m) { print m > "/dev/stderr"; failed = 1; exit 2 }
+function ws() { while (i <= n && index(" \t\r\n", substr(src, i, 1))) i++ }
+function hex4(h,   k, v) {
+  if (h !~ /^[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]$/) bad("bad \\u escape")
+  v = 0; h = tolower(h)
+  for (k = 1; k <= 4; k++) v = v * 16 + index("0123456789abcdef", substr(h, k, 1)) - 1
+  return v
+}
+function utf8(c) {
+  if (c < 128) return sprintf("%c", c)
+  if (c < 2048) return sprintf("%c%c", 192 + int(c / 64), 128 + c % 64)
+  if (c < 65536) return sprintf("%c%c%c", 224 + int(c / 4096), 128 + int(c / 64) % 64, 128 + c % 64)
+  return sprintf("%c%c%c%c", 240 + int(c / 262144), 128 + int(c / 4096) % 64, 128 + int(c / 64) % 64, 128 + c % 64)
+}
+function jread(what,   s, c, e, cp, lo) {
+  if (substr(src, i, 1) != "\"") bad(what " is not a string")
+  i++; s = ""
+  for (;;) {
+    if (i > n) bad("unterminated string in " what)
+    c = substr(src, i, 1)
+    if (c == "\"") { i++; break }
+    if (c != "\\") { s = s c; i++; continue }
+    e = substr(src, i + 1, 1); i += 2
+    if (e == "u") {
+      cp = hex4(substr(src, i, 4)); i += 4
+      if (cp >= 55296 && cp < 56320 && substr(src, i, 2) == "\\u") {
+        lo = hex4(substr(src, i + 2, 4))
+        if (lo >= 56320 && lo < 57344) { cp = 65536 + (cp - 55296) * 1024 + (lo - 56320); i += 6 }
+      }
+      if (cp == 0) bad(what " holds a NUL character")
+      s = s utf8(cp)
+    } else if (index("\"\\/", e)) s = s e
+    else if (e == "n") s = s "\n"; else if (e == "t") s = s "\t"; else if (e == "r") s = s "\r"
+    else if (e == "b") s = s "\b"; else if (e == "f") s = s "\f"
+    else bad("bad escape \\" e " in " what)
+  }
+  if (s ~ ("[" sprintf("%c", 1) "-" sprintf("%c", 31) "]")) bad(what " holds a control character (newline, tab...)")
+  return s
+}
+{ src = (NR == 1) ? $0 : src "\n" $0 }
+'
+
 # json_array_decode TEXT: the elements of a JSON array of non-empty strings, one per line.
 # An element holding a control character (newline, tab...) is refused: no name or path needs one.
 json_array_decode() {
-  printf '%s' "$1" | awk '
-    function bad(m) { print m > "/dev/stderr"; failed = 1; exit 2 }
-    function ws() { while (i <= n && index(" \t\r\n", substr(src, i, 1))) i++ }
-    function hex4(h,   k, v, d) {
-      if (h !~ /^[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]$/) bad("bad \\u escape")
-      v = 0; h = tolower(h)
-      for (k = 1; k <= 4; k++) v = v * 16 + index("0123456789abcdef", substr(h, k, 1)) - 1
-      return v
-    }
-    function utf8(c) {
-      if (c < 128) return sprintf("%c", c)
-      if (c < 2048) return sprintf("%c%c", 192 + int(c / 64), 128 + c % 64)
-      if (c < 65536) return sprintf("%c%c%c", 224 + int(c / 4096), 128 + int(c / 64) % 64, 128 + c % 64)
-      return sprintf("%c%c%c%c", 240 + int(c / 262144), 128 + int(c / 4096) % 64, 128 + int(c / 64) % 64, 128 + c % 64)
-    }
-    { src = (NR == 1) ? $0 : src "\n" $0 }
+  printf '%s' "$1" | awk "$AWK_JSON_READ"'
     END {
       if (failed) exit 2
-      ctl = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"
       n = length(src); i = 1; cnt = 0; ws()
       if (substr(src, i, 1) != "[") bad("not a JSON array")
       i++; ws()
       if (substr(src, i, 1) == "]") i++
       else for (;;) {
-        ws(); if (substr(src, i, 1) != "\"") bad("element " cnt + 1 " is not a string")
-        i++; s = ""
-        for (;;) {
-          if (i > n) bad("unterminated string")
-          c = substr(src, i, 1)
-          if (c == "\"") { i++; break }
-          if (c != "\\") { s = s c; i++; continue }
-          e = substr(src, i + 1, 1); i += 2
-          if (e == "u") {
-            cp = hex4(substr(src, i, 4)); i += 4
-            if (cp >= 55296 && cp < 56320 && substr(src, i, 2) == "\\u") {
-              lo = hex4(substr(src, i + 2, 4))
-              if (lo >= 56320 && lo < 57344) { cp = 65536 + (cp - 55296) * 1024 + (lo - 56320); i += 6 }
-            }
-            if (cp == 0) bad("element " cnt + 1 " holds a NUL character")
-            s = s utf8(cp)
-          } else if (index("\"\\/", e)) s = s e
-          else if (e == "n") s = s "\n"; else if (e == "t") s = s "\t"; else if (e == "r") s = s "\r"
-          else if (e == "b") s = s "\b"; else if (e == "f") s = s "\f"
-          else bad("bad escape \\" e)
-        }
+        ws(); s = jread("element " cnt + 1)
         cnt++
         if (s == "") bad("element " cnt " is empty")
-        if (s ~ ctl) bad("element " cnt " holds a control character (newline, tab...)")
         out[cnt] = s
         ws(); c = substr(src, i, 1); i++
         if (c == "]") break

@@ -68,51 +68,11 @@ crl_verify() {
 # one line per object ("N", counting from 1) then one line per value: "N<TAB>KEY<TAB>VALUE" (an array
 # gives one line per element, null none). Keys and values holding control characters are refused.
 json_objects_decode() {
-  printf '%s' "$1" | awk '
-    function bad(m) { print m > "/dev/stderr"; failed = 1; exit 2 }
-    function ws() { while (i <= n && index(" \t\r\n", substr(src, i, 1))) i++ }
-    function hex4(h,   k, v) {
-      if (h !~ /^[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]$/) bad("bad \\u escape in element " obj)
-      v = 0; h = tolower(h)
-      for (k = 1; k <= 4; k++) v = v * 16 + index("0123456789abcdef", substr(h, k, 1)) - 1
-      return v
-    }
-    function utf8(c) {
-      if (c < 128) return sprintf("%c", c)
-      if (c < 2048) return sprintf("%c%c", 192 + int(c / 64), 128 + c % 64)
-      if (c < 65536) return sprintf("%c%c%c", 224 + int(c / 4096), 128 + int(c / 64) % 64, 128 + c % 64)
-      return sprintf("%c%c%c%c", 240 + int(c / 262144), 128 + int(c / 4096) % 64, 128 + int(c / 64) % 64, 128 + c % 64)
-    }
-    function str(what,   s, c, e, cp, lo) {
-      if (substr(src, i, 1) != "\"") bad(what " in element " obj " is not a string")
-      i++; s = ""
-      for (;;) {
-        if (i > n) bad("unterminated string in element " obj)
-        c = substr(src, i, 1)
-        if (c == "\"") { i++; break }
-        if (c != "\\") { s = s c; i++; continue }
-        e = substr(src, i + 1, 1); i += 2
-        if (e == "u") {
-          cp = hex4(substr(src, i, 4)); i += 4
-          if (cp >= 55296 && cp < 56320 && substr(src, i, 2) == "\\u") {
-            lo = hex4(substr(src, i + 2, 4))
-            if (lo >= 56320 && lo < 57344) { cp = 65536 + (cp - 55296) * 1024 + (lo - 56320); i += 6 }
-          }
-          if (cp == 0) bad(what " in element " obj " holds a NUL character")
-          s = s utf8(cp)
-        } else if (index("\"\\/", e)) s = s e
-        else if (e == "n") s = s "\n"; else if (e == "t") s = s "\t"; else if (e == "r") s = s "\r"
-        else if (e == "b") s = s "\b"; else if (e == "f") s = s "\f"
-        else bad("bad escape \\" e " in element " obj)
-      }
-      if (s ~ ctl) bad(what " in element " obj " holds a control character (newline, tab...)")
-      return s
-    }
+  printf '%s' "$1" | awk "$AWK_JSON_READ"'
+    function str(what) { return jread(what " in element " obj) }
     function emit(key, value) { out = out obj "\t" key "\t" value "\n" }
-    { src = (NR == 1) ? $0 : src "\n" $0 }
     END {
       if (failed) exit 2
-      ctl = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"
       n = length(src); i = 1; obj = 0; out = ""; ws()
       if (substr(src, i, 1) != "[") bad("not a JSON array")
       i++; ws()
