@@ -1,5 +1,6 @@
 // A plan's own parameters: Puppet types plus TargetSpec, defaults, values from the command line.
-import { checkValue, coerceCliValue, isOptional, parsePuppetType, type PuppetType } from '../tasks/puppet-type.js';
+import { parseWords } from '../tasks/parameters.js';
+import { checkValue, isOptional, parsePuppetType, type PuppetType } from '../tasks/puppet-type.js';
 import type { Plan, PlanParameter } from './types.js';
 
 /** Bolt's TargetSpec, as regen passes it around: a spec string or a list of them. */
@@ -57,19 +58,7 @@ export function resolvePlanParams(plan: Plan, given: Record<string, unknown>): {
 
 /** Parses `key=value` words for a plan, typed by its declarations ("true" → true for Boolean, "3" → 3 for Integer). */
 export function parsePlanParams(plan: Plan, words: string[]): { params: Record<string, unknown>; problems: string[] } {
-  const params: Record<string, unknown> = {};
-  const problems: string[] = [];
-  for (const word of words) {
-    const eq = word.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`'${word}' is not a parameter: write key=value (see \`regen plan show ${plan.name}\`)`);
-      continue;
-    }
-    const key = word.slice(0, eq);
-    const spec = plan.parameters[key];
-    params[key] = spec ? coerceCliValue(planParameterType(spec), word.slice(eq + 1)) : word.slice(eq + 1);
-  }
-  return { params, problems };
+  return parseWords(words, (key) => (plan.parameters[key] ? planParameterType(plan.parameters[key]) : undefined), `regen plan show ${plan.name}`);
 }
 
 export function sensitivePlanParams(plan: Plan): string[] {

@@ -49,17 +49,25 @@ export function withDefaults(task: Task, params: Params): Params {
 
 /** Parses `key=value` words from the command line, typed by the task's declarations. */
 export function parseKeyValues(task: Task, words: string[]): { params: Params; problems: string[] } {
+  return parseWords(words, (key) => (task.metadata.parameters?.[key] ? parameterType(task, key) : undefined), `regen task show ${task.name}`);
+}
+
+/**
+ * Parses `key=value` words, each value converted to what its declared type expects ("3" → 3 for Integer,
+ * "true" → true for Boolean); `help` is the command that lists the parameters.
+ */
+export function parseWords(words: string[], typeOf: (key: string) => PuppetType | undefined, help: string): { params: Params; problems: string[] } {
   const params: Params = {};
   const problems: string[] = [];
   for (const word of words) {
     const eq = word.indexOf('=');
     if (eq <= 0) {
-      problems.push(`'${word}' is not a parameter: write key=value (see \`regen task show ${task.name}\`)`);
+      problems.push(`'${word}' is not a parameter: write key=value (see \`${help}\`)`);
       continue;
     }
     const key = word.slice(0, eq);
-    const declared = task.metadata.parameters?.[key];
-    params[key] = declared ? coerceCliValue(parameterType(task, key), word.slice(eq + 1)) : word.slice(eq + 1);
+    const type = typeOf(key);
+    params[key] = type ? coerceCliValue(type, word.slice(eq + 1)) : word.slice(eq + 1);
   }
   return { params, problems };
 }

@@ -207,8 +207,10 @@ export function isOptional(t: PuppetType): boolean {
 }
 
 export function describeType(t: PuppetType): string {
-  const range = (min: number, max: number, lo: number) =>
-    min === lo && max === Infinity ? '' : `[${min === lo ? 'default' : min}, ${max === Infinity ? 'default' : max}]`;
+  const range = (min: number, max: number, lo: number) => {
+    if (max === Infinity) return min === lo ? '' : `[${min}]`;
+    return `[${min === lo ? 'default' : min}, ${max}]`;
+  };
   switch (t.kind) {
     case 'NotUndef': case 'Optional': case 'Sensitive': return `${t.kind}[${describeType(t.of)}]`;
     case 'String': return `String${range(t.min, t.max, 0)}`;
