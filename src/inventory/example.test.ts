@@ -6,9 +6,10 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { describeTarget } from './describe.js';
 import { loadInventory } from './inventory.js';
+import { schemaPath as schemaFile } from '../../test/support/schemas.js';
 
 const examplePath = fileURLToPath(new URL('../../inventory.example.yaml', import.meta.url));
-const schemaPath = '/work/shared/schemas/bolt-inventory.schema.json';
+const schemaPath = schemaFile('bolt-inventory.schema.json');
 
 /**
  * The shared copy of Bolt's schema has two defects that make it reject every inventory: it refers

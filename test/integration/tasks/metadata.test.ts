@@ -7,9 +7,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { loadTasks } from '../../../src/tasks/load.js';
+import { readSchema } from '../../support/schemas.js';
 
-// shared/ sits beside the repository (as in the work tree and in CI).
-const schemaPath = path.resolve(BUNDLE_ROOT, '../shared/schemas/puppet-task.schema.json');
 // The atomic tasks of the procedure (other POSIX tasks, e.g. plan checks, live beside them).
 const shTasks = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign',
   'chmod', 'chown', 'clear_dir', 'copy_file', 'copy_keypair', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
@@ -21,12 +20,14 @@ describe('POSIX task metadata', () => {
     for (const name of shTasks) expect(present).toEqual(expect.arrayContaining([`${name}.sh`, `${name}.json`]));
   });
 
-  it('validates against the Puppet task schema and the loader (Bolt rules)', () => {
+  it('validates against the Puppet task schema and the loader (Bolt rules), every task of the bundle', () => {
     const ajv = new Ajv({ strict: false });
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    const schema = readSchema('puppet-task.schema.json');
     delete schema.$schema;
     const validate = ajv.compile(schema);
-    for (const name of shTasks) {
+    const all = readdirSync(TASKS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    expect(all).toEqual(expect.arrayContaining(shTasks));
+    for (const name of all) {
       const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
       expect(validate(meta), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     }

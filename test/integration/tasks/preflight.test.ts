@@ -15,6 +15,7 @@ import { checkParameters, withDefaults, type Params } from '../../../src/tasks/p
 import type { Task } from '../../../src/tasks/types.js';
 import { localTransport } from '../../../src/transports/local.js';
 import { SimMaster, snapshot, TaskHarness, tempTree } from './harness.js';
+import { readSchema } from '../../support/schemas.js';
 
 let h: TaskHarness;
 let sim: SimMaster;
@@ -191,7 +192,7 @@ describe('preflight as a non-root user', () => {
 });
 
 describe('preflight and verify_master metadata', () => {
-  const schema = JSON.parse(readFileSync(path.resolve(BUNDLE_ROOT, '../shared/schemas/puppet-task.schema.json'), 'utf8'));
+  const schema = readSchema('puppet-task.schema.json');
   delete schema.$schema;
   const validate = new Ajv({ strict: false }).compile(schema);
 
