@@ -255,6 +255,21 @@ guard_path() {
   guard_fail "$1" "$2" outside-roots "$_how any allowed root (the roots themselves are never touched); allowed: $(printf '%s' "$3" | tr '\n' ' ')"
 }
 
+# guard_tree_target PARAM PATH ROOTS: for chown and chmod: guard PATH, which must exist (and be a directory
+# when contents=true); sets GUARDED and FIND_SCOPE, the find(1) options that select what is touched: PATH
+# itself, or its entries (contents=true), and everything below with recursive=true. One option a line.
+guard_tree_target() {
+  guard_path "$1" "$2" "$3"
+  [ -e "$GUARDED" ] || fail not-found "$GUARDED does not exist" "{\"path\":$(json_str "$GUARDED")}"
+  [ "$contents" = false ] || [ -d "$GUARDED" ] || fail not-a-directory "contents=true needs a directory; $GUARDED is not one"
+  FIND_SCOPE=
+  [ "$contents" = false ] || FIND_SCOPE="-mindepth${NL}1"
+  if [ "$recursive" = false ]; then
+    if [ "$contents" = true ]; then _depth=1; else _depth=0; fi
+    FIND_SCOPE="${FIND_SCOPE:+$FIND_SCOPE$NL}-maxdepth${NL}$_depth"
+  fi
+}
+
 # check_account PARAM user|group NAME: refuse a user or group that does not exist here (ids are accepted).
 check_account() {
   check_pattern "$1" "$3" "$ACCOUNT_RE" "$2 name or id"

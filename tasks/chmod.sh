@@ -12,16 +12,10 @@ param_bool recursive false
 param_bool contents false
 param_list allowed_roots "$ROOTS_CERT_DIRS"
 check_pattern mode "$mode" '^[0-7]{3,4}$' "octal mode such as 0400"
-guard_path path "$path" "$allowed_roots"
+guard_tree_target path "$path" "$allowed_roots"
 target=$GUARDED
-[ -e "$target" ] || fail not-found "$target does not exist" "{\"path\":$(json_str "$target")}"
-[ "$contents" = false ] || [ -d "$target" ] || fail not-a-directory "contents=true needs a directory; $target is not one"
 
-set -- "$target"
-if [ "$contents" = true ]; then set -- "$@" -mindepth 1; fi
-if [ "$recursive" = false ]; then
-  if [ "$contents" = true ]; then set -- "$@" -maxdepth 1; else set -- "$@" -maxdepth 0; fi
-fi
+set -- "$target" $FIND_SCOPE
 set -- "$@" ! -type l ! -perm "$mode"
 
 changed=$(find "$@" -print 2>&1) || fail command-failed "cannot list $target: $(last_lines 3 "$changed")"

@@ -16,17 +16,11 @@ param_list allowed_roots "$ROOTS_CERT_DIRS"
 [ -n "$owner$group" ] || fail bad-param "give owner, group or both"
 [ -z "$owner" ] || check_account owner user "$owner"
 [ -z "$group" ] || check_account group group "$group"
-guard_path path "$path" "$allowed_roots"
+guard_tree_target path "$path" "$allowed_roots"
 target=$GUARDED
-[ -e "$target" ] || fail not-found "$target does not exist" "{\"path\":$(json_str "$target")}"
-[ "$contents" = false ] || [ -d "$target" ] || fail not-a-directory "contents=true needs a directory; $target is not one"
 
 # find(1) selects the entries to look at and, of those, the ones whose owner or group differs.
-set -- "$target"
-if [ "$contents" = true ]; then set -- "$@" -mindepth 1; fi
-if [ "$recursive" = false ]; then
-  if [ "$contents" = true ]; then set -- "$@" -maxdepth 1; else set -- "$@" -maxdepth 0; fi
-fi
+set -- "$target" $FIND_SCOPE
 if [ -n "$owner" ] && [ -n "$group" ]; then set -- "$@" \( ! -user "$owner" -o ! -group "$group" \)
 elif [ -n "$owner" ]; then set -- "$@" ! -user "$owner"
 else set -- "$@" ! -group "$group"; fi
