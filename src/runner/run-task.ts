@@ -10,7 +10,7 @@ import { mapLimit } from './concurrency.js';
 import type { ConnectionPool } from './connections.js';
 import type { ItemReporter, Reporter } from './reporter.js';
 import { failureResult, taskResult, type TargetResult } from './results.js';
-import type { RunLog } from './run-log.js';
+import type { LogEntry, RunLog } from './run-log.js';
 
 export interface RunContext {
   pool: ConnectionPool;
@@ -36,7 +36,7 @@ export async function runTaskOnTarget(
     });
   }
   let result: TargetResult;
-  let logged: Partial<import('./run-log.js').LogEntry> = {};
+  let logged: Partial<LogEntry> = {};
   try {
     item?.note('connecting');
     const connection = await ctx.pool.get(target);

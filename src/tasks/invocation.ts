@@ -2,6 +2,7 @@
 // The command line is fixed and holds nothing secret; the script, the shared files and every
 // parameter travel on stdin, so they never appear in the target's process list.
 import { randomBytes } from 'node:crypto';
+import { shellQuote } from '../transports/posix/wrap.js';
 import { buildPowershellInvocation } from './powershell-invocation.js';
 import type { Params } from './parameters.js';
 import type { ResolvedImplementation, TaskFile } from './types.js';
@@ -84,9 +85,4 @@ function pickDelimiter(contents: string[]): string {
     const candidate = `REGEN_${randomBytes(12).toString('hex')}`;
     if (!contents.some((c) => c.split('\n').includes(candidate))) return candidate;
   }
-}
-
-/** Single-quotes a string for POSIX sh; every byte inside stays literal. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
