@@ -76,7 +76,7 @@ function printChanges(master: PlanResult, agents: PlanResult, sandbox: Sandbox):
     `  the sandbox:     ${sandbox.dir}/hosts/<host>/etc/puppetlabs/puppet/ssl`,
     `  the inventory:   ${sandbox.inventoryPath}`,
     `  run logs:        ${sandbox.stateDir}/logs`,
-    `  try:             regen task cert_list -i ${sandbox.inventoryPath} -t master`,
+    `  try:             npx regen task cert_list -i ${sandbox.inventoryPath} -t master`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
