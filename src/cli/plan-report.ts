@@ -25,6 +25,11 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
     if (backup) w(`Backup archive: ${backup.archive} on ${backup.target}`);
     w();
     w('Next:');
+    if (f.error.kind === 'regen/not-confirmed') {
+      w(`  to go ahead, run it again and answer yes, or confirm up front:   ${cmd.base} --yes`);
+      w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
+      return;
+    }
     w(`  fix the cause above, then resume:   ${cmd.base} --from-step ${f.resume.from_step}`);
     if (backup) w(`  or put the host back as it was:     regen plan restore -t ${backup.target} archive=${backup.archive}`);
   } else if (result.status === 'failure' && failedAgents.length > 0) {
@@ -35,7 +40,7 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
   } else if (!result.dry_run) {
     w();
     w(`Plan ${result.plan} completed.`);
-    if (result.return !== undefined) w(JSON.stringify(result.return, null, 2));
+    if (result.return !== undefined) printReturn(result.return, w);
   }
   w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
 }
@@ -70,4 +75,18 @@ function batchFailures(steps: StepOutcome[]): string[] {
   return steps.filter((s) => s.batch).flatMap((s) =>
     s.targets.filter((t) => t.status === 'failure').map((t) =>
       `${t.target}: ${t.failure ? `step '${t.failure.path.join(' > ')}': ${t.failure.error.msg}` : t.error?.msg ?? 'failed'}`));
+}
+
+/** The plan's return value, with a list of verification checks shown as a count (the JSON output has them all). */
+function printReturn(value: unknown, w: (line?: string) => void): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    w(JSON.stringify(value, null, 2));
+    return;
+  }
+  const { checks, ...rest } = value as { checks?: unknown };
+  w(JSON.stringify(rest, null, 2));
+  if (Array.isArray(checks)) {
+    const failed = checks.filter((c) => (c as { ok?: boolean }).ok !== true).map((c) => (c as { name?: string }).name);
+    w(failed.length === 0 ? `Verification: all ${checks.length} checks passed.` : `Verification: ${failed.length} of ${checks.length} checks FAILED: ${failed.join(', ')}`);
+  }
 }

@@ -107,8 +107,8 @@ async function askUser(text: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`\n${text}\nType "yes" to continue: `);
-    return answer.trim().toLowerCase() === 'yes';
+    const answer = await rl.question(`\n${text}\nContinue? [y/N] `);
+    return ['y', 'yes'].includes(answer.trim().toLowerCase());
   } finally {
     rl.close();
   }
