@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { buildSandbox, type Sandbox } from '../demo/sandbox.js';
+import { buildSandbox, checkPrerequisites, type Sandbox } from '../demo/sandbox.js';
 import type { PlanResult } from '../plans/index.js';
-import { EXIT_OK } from './errors.js';
+import { EXIT_OK, UsageError } from './errors.js';
 import { executePlan, loadPlanOrFail, type PlanArgs } from './plan.js';
 
 interface DemoArgs {
@@ -33,6 +33,9 @@ export function demoCommand(y: Argv) {
 
 async function runDemo(args: DemoArgs): Promise<number> {
   const say = (text: string) => process.stderr.write(`${text}\n`);
+  await checkPrerequisites().catch((e: Error) => {
+    throw new UsageError(e.message);
+  });
   const dir = args.dir ? path.resolve(args.dir) : mkdtempSync(path.join(os.tmpdir(), 'regen-demo-'));
   say(`regen demo: building a simulated PE 3.7 site in ${dir}`);
   const sandbox = await buildSandbox({ dir, agents: args.agents, keylength: 1024, onProgress: (t) => say(`  ${t}`) });

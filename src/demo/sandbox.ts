@@ -36,6 +36,29 @@ export interface SandboxOptions {
 /** Files in the sandbox belong to whoever runs the demo, even root: the simulator must not chown to PE users. */
 const SIM_ENV = { ...process.env, REGEN_SIM_OWNERS: 'none' };
 
+/** The simulator and the POSIX tasks need these on the machine running the demo. */
+const NEEDED = [
+  { command: 'openssl', args: ['version'], pkg: 'openssl' },
+  { command: 'bash', args: ['--version'], pkg: 'bash' },
+  { command: 'tar', args: ['--version'], pkg: 'tar' },
+  { command: 'awk', args: ['BEGIN { exit 0 }'], pkg: 'gawk' },
+];
+
+/** Says which Debian packages to install when a tool the demo needs is missing. */
+export async function checkPrerequisites(): Promise<void> {
+  const missing: string[] = [];
+  for (const tool of NEEDED) {
+    try {
+      await run(tool.command, tool.args);
+    } catch {
+      missing.push(tool.pkg);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(`regen demo needs ${missing.join(', ')} on this machine: install with  sudo apt-get install -y ${missing.join(' ')}`);
+  }
+}
+
 export async function buildSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(options.dir);
   const network = path.join(dir, 'network');
