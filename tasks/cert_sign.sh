@@ -11,6 +11,8 @@ param_list certnames ''
 param puppet "$PE_PUPPET"
 param ssldir "$PE_SSLDIR"
 param_bool allow_dns_alt_names false
+param wait_seconds 0
+check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names of the requests to sign"
 for n in $certnames; do check_certname certnames "$n"; done
 need_puppet "$puppet"
@@ -18,16 +20,23 @@ check_path ssldir "$ssldir"
 ssldir=$CHECKED
 need_ca "$ssldir"
 
-to_sign= already= missing=
-for n in $certnames; do
-  case $(cert_state "$ssldir" "$n") in
-    requested) to_sign=$to_sign$n$NL ;;
-    signed) already=$already$n$NL ;;
-    *) missing=$missing$n$NL ;;
-  esac
+# An agent submits its request a moment after its service starts: wait up to wait_seconds for it.
+waited=0
+while :; do
+  to_sign= already= missing=
+  for n in $certnames; do
+    case $(cert_state "$ssldir" "$n") in
+      requested) to_sign=$to_sign$n$NL ;;
+      signed) already=$already$n$NL ;;
+      *) missing=$missing$n$NL ;;
+    esac
+  done
+  [ -n "$missing" ] && [ "$waited" -lt "$wait_seconds" ] && [ "$NOOP" = false ] || break
+  sleep 1
+  waited=$((waited + 1))
 done
 if [ -n "$missing" ]; then
-  fail no-csr "no certificate request waits for: $(printf '%s' "$missing" | tr '\n' ' ')(nothing was signed). Has the agent run since its ssldir was cleared? See cert_list" \
+  fail no-csr "no certificate request waits for: $(printf '%s' "$missing" | tr '\n' ' ')(after ${waited}s; nothing was signed). Has the agent run since its ssldir was cleared? See cert_list" \
     "{\"missing\":$(printf '%s' "$missing" | json_lines),\"to_sign\":$(printf '%s' "$to_sign" | json_lines),\"already_signed\":$(printf '%s' "$already" | json_lines)}"
 fi
 report() {

@@ -138,8 +138,20 @@ describe('the CA rebuild of Step 2', () => {
     expect(await h.ok('cert_sign', { ...p, certnames: names })).toEqual({ signed: ['agent1.example.com'], already_signed: [host.certname] });
     const signed = path.join(ssl, 'ca/signed/agent1.example.com.pem');
     execFileSync('openssl', ['verify', '-CAfile', caFile, signed]);
+
+    // A request that arrives while cert_sign waits (wait_seconds) is signed when it lands.
+    const late = path.join(ssl, 'ca/requests/agent2.example.com.pem');
+    const arrival = setTimeout(() => execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:1024', '-nodes',
+      '-keyout', path.join(scratch, 'agent2.key'), '-subj', '/CN=agent2.example.com', '-out', late], { stdio: 'ignore' }), 1500);
+    try {
+      expect(await h.ok('cert_sign', { ...p, certnames: ['agent2.example.com'], wait_seconds: 30 })).toEqual({ signed: ['agent2.example.com'], already_signed: [] });
+    } finally {
+      clearTimeout(arrival);
+    }
+    execFileSync('openssl', ['verify', '-CAfile', caFile, path.join(ssl, 'ca/signed/agent2.example.com.pem')]);
+    expect((await h.error('cert_sign', { ...p, certnames: ['ghost.example.com'], wait_seconds: 2 })).msg).toContain('after 2s');
     const list = await h.ok('cert_list', p);
-    expect(list.signed.map((c: any) => c.name).sort()).toEqual(['agent1.example.com', host.certname, 'pe-internal-classifier']);
+    expect(list.signed.map((c: any) => c.name).sort()).toEqual(['agent1.example.com', 'agent2.example.com', host.certname, 'pe-internal-classifier']);
 
     const cleanNoop = await h.ok('cert_clean', { ...p, certnames: ['agent1.example.com', 'nobody.example.com'] }, { noop: true });
     expect(cleanNoop).toMatchObject({ cleaned: [{ name: 'agent1.example.com', files: [signed] }], absent: ['nobody.example.com'] });
