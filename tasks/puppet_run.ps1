@@ -4,6 +4,7 @@
 param(
   [string]$puppet,
   [int]$waitforcert = 0,
+  [int]$busy_wait = 0,
   [switch]$_noop,
   [string]$_installdir
 )
@@ -30,9 +31,16 @@ $command = 'puppet ' + ($arguments -join ' ')
 # Even `puppet agent --noop` would make a key and submit a request: in no-op mode nothing runs.
 if ($_noop) { Write-RegenResult @{ 'noop' = $true; 'command' = $command; 'puppet' = $puppet } }
 
-$run = Invoke-RegenPuppet $puppet $arguments
-$code = [int]$run['exit_code']
-$output = $run['output']
+# The agent service may be running a catalog itself (it just got its certificate): wait for it.
+$waited = 0
+while ($true) {
+  $run = Invoke-RegenPuppet $puppet $arguments
+  $code = [int]$run['exit_code']
+  $output = $run['output']
+  if ($code -ne 1 -or $output -notmatch 'already in progress' -or $waited -ge $busy_wait) { break }
+  Start-Sleep -Seconds 5
+  $waited += 5
+}
 $lines = @($output.Split("`n") | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ -ne '' })
 $tail = @($lines | Select-Object -Last 20)
 $result = @{ 'exit_code' = $code; 'command' = $command; 'output' = $tail }
@@ -49,7 +57,7 @@ elseif ($output -match 'no certificate found and waitforcert is disabled|Did not
 }
 elseif ($output -match 'already in progress') {
   $reason = 'run-in-progress'
-  $meaning = 'another Puppet run is in progress (its lock file exists): wait for it and run again'
+  $meaning = "another Puppet run was still in progress after ${waited}s (its lock file exists): wait for it and run again, or raise busy_wait"
 }
 elseif ($output -match 'certificate verify failed|does not match') {
   $reason = 'cert-mismatch'

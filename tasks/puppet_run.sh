@@ -9,7 +9,9 @@ lib=${PT__installdir:-}/regen/files
 
 param puppet "$PE_PUPPET"
 param waitforcert 0
+param busy_wait 0
 check_pattern waitforcert "$waitforcert" '^[0-9]{1,4}$' "number of seconds (0 to 9999)"
+check_pattern busy_wait "$busy_wait" '^[0-9]{1,4}$' "number of seconds (0 to 9999)"
 need_puppet "$puppet"
 command="puppet agent --test --detailed-exitcodes --waitforcert $waitforcert"
 if [ "$NOOP" = true ]; then
@@ -17,7 +19,14 @@ if [ "$NOOP" = true ]; then
   exit 0
 fi
 
-puppet_cmd "$puppet" agent --test --detailed-exitcodes --waitforcert "$waitforcert"
+# The agent daemon may be running a catalog itself (it just got its certificate): wait for it.
+waited=0
+while :; do
+  puppet_cmd "$puppet" agent --test --detailed-exitcodes --waitforcert "$waitforcert"
+  case $RC:$OUT in 1:*"already in progress"*) [ "$waited" -lt "$busy_wait" ] || break ;; *) break ;; esac
+  sleep 5
+  waited=$((waited + 5))
+done
 tail=$(last_lines 20 "$OUT" | json_lines)
 case $RC in
   0 | 2)
@@ -31,7 +40,7 @@ case $RC in
     case $OUT in
       *"no certificate found and waitforcert is disabled"* | *"Did not receive certificate"*)
         meaning="the agent has no signed certificate yet: sign its request on the CA master (cert_sign), then run again" ;;
-      *"already in progress"*) meaning="another Puppet run is in progress (its lock file exists): wait for it and run again" ;;
+      *"already in progress"*) meaning="another Puppet run was still in progress after ${waited}s (its lock file exists): wait for it and run again, or raise busy_wait" ;;
       *"certificate verify failed"* | *"does not match"*)
         meaning="SSL verification failed: the agent's certificate or CA copy does not match the master's CA; clear the agent's ssldir and request a new certificate" ;;
       *"Could not retrieve catalog"* | *"Could not request certificate"* | *"Connection refused"*)

@@ -195,6 +195,18 @@ describe('puppet_run', () => {
     expect((await h.error('puppet_run', { puppet: fakePuppet('p6', 6, 'Error: boom') })).msg).toContain('made changes but some resources failed');
   });
 
+  it('waits out a run the agent service holds the lock for, up to busy_wait', async () => {
+    // Busy for the first call, then a normal run: the retry sees the second answer.
+    const file = path.join(scratch, 'pbusy');
+    const busy = 'Notice: Run of Puppet configuration client already in progress; skipping  (agent_catalog_run.lock exists)';
+    writeFileSync(file, `#!/bin/sh\nif [ -f "${file}.once" ]; then echo 'Notice: Applied catalog'; exit 2; fi\n` +
+      `touch "${file}.once"\necho '${busy}'\nexit 1\n`);
+    chmodSync(file, 0o755);
+    expect(await h.ok('puppet_run', { puppet: file, busy_wait: 30 })).toMatchObject({ exit_code: 2, changes: true });
+    const stuck = await h.error('puppet_run', { puppet: fakePuppet('pstuck', 1, busy) });
+    expect(stuck.msg).toContain('still in progress after 0s');
+  });
+
   it('runs nothing in no-op mode', async () => {
     const p = fakePuppet('pnoop', 0, 'ran');
     expect(await h.ok('puppet_run', { puppet: p }, { noop: true })).toMatchObject({ noop: true });
