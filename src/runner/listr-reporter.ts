@@ -27,7 +27,8 @@ export class ListrReporter implements Reporter {
             title: name,
             task: async (_c, task) => {
               const line = lines.get(name)!;
-              line.onNote = (text) => { task.output = text; };
+              // Live notes help on a terminal; in a log (no TTY) every note would be one more line.
+              if (this.stream.isTTY) line.onNote = (text) => { task.output = text; };
               const result = await line.outcome;
               if (result?.status === 'failure') throw new Error(result.value._error?.msg ?? 'failed');
               task.title = `${name}: ${result ? summarize(result) : 'not run'}`;
