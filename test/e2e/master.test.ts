@@ -263,7 +263,7 @@ describe('regen plan master --yes --format json', () => {
 
 describe('regen plan restore', () => {
   it('puts the master back byte for byte: contents, owners and modes as before the run', async () => {
-    expect(archive, 'the master run reported no backup').toBeTruthy();
+    expect(archive, 'the master run reported no backup').toMatch(/\.tar\.gz$/);
     expect(sim.snapshot(master)).not.toEqual(before);
     const run = await regen(['plan', 'restore', '-i', inventory, '--yes', '-t', 'master', `archive=${archive}`], { stateDir: dir });
     expect(run.code, said(run)).toBe(0);

@@ -121,7 +121,8 @@ describe('ssh authentication and reachability', () => {
     expect(badPassword.message).not.toContain('not-the-password');
     const badKey = await connectError({ 'private-key': otherKey('stranger').path });
     expect(badKey.kind).toBe('auth');
-    expect(badKey.hint).toBeTruthy();
+    expect(badKey.message).toContain('publickey');
+    expect(badKey.hint).toContain('private-key');
   });
 
   it('reports a closed port as a connect error', async () => {
