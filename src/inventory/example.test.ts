@@ -68,7 +68,8 @@ describe('inventory.example.yaml', () => {
       ['win-sql01.example.com', 'winrm'],
     ]);
     const legacy = describeTarget(inv.resolve('legacy')[0]);
-    expect(legacy).toMatchObject({ host: '10.20.0.15', config: { user: 'root', port: 2222 }, vars: { certname: 'app01.prod.example.com' } });
+    expect(legacy).toMatchObject({ host: '10.20.0.15', config: { user: 'root', port: 2222 } });
+    expect(master.vars).toEqual({ pe: { backup_dir: '/var/opt/lib/regen/backups' } });
 
     const sql = describeTarget(inv.resolve('sql01')[0]);
     expect(sql.config).toEqual({
