@@ -75,7 +75,7 @@ describe('validation before connecting', () => {
   });
 
   it('a parameter of the wrong type: exit 2 with file:line, no connection', async () => {
-    const { file, line } = brokenPlan('bad_type', 'ActiveMQ are configured\n    parameters: {puppet: "${pe.puppet}"}', 'ActiveMQ are configured\n    parameters: {puppet: "${pe.puppet}", waitforcert: soon}', 'waitforcert: soon');
+    const { file, line } = brokenPlan('bad_type', 'parameters: {puppet: "${pe.puppet}", busy_wait: 300}', 'parameters: {puppet: "${pe.puppet}", busy_wait: 300, waitforcert: soon}', 'waitforcert: soon');
     await expectRejected(file, line, 'waitforcert');
   });
 
