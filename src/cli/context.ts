@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { loadInventory } from '../inventory/index.js';
+import { loadInventory, secretValues } from '../inventory/index.js';
 import type { Target } from '../inventory/types.js';
 import { ConnectionPool } from '../runner/connections.js';
 import { ListrReporter } from '../runner/listr-reporter.js';
@@ -83,7 +83,7 @@ export function reporterFor(format: Format): Reporter {
 
 export function createRunContext(args: GlobalArgs, label: string, targets: Target[]): RunContext & { log: RunLog } {
   const log = RunLog.create(path.join(args['state-dir'], 'logs'), label);
-  for (const t of targets) log.addSecrets(secretsOf(t));
+  for (const t of targets) log.addSecrets(secretValues(t));
   return {
     pool: new ConnectionPool((target: ConnectTarget) => transportFor(target.transport).connect(target)),
     reporter: reporterFor(args.format),
@@ -93,12 +93,6 @@ export function createRunContext(args: GlobalArgs, label: string, targets: Targe
   };
 }
 
-export function secretsOf(target: Target): string[] {
-  const { ssh, winrm, local } = target.config;
-  const key = ssh['private-key'];
-  return [ssh.password, ssh['sudo-password'], winrm.password, local['sudo-password'], typeof key === 'object' ? key['key-data'] : undefined]
-    .filter((s): s is string => typeof s === 'string');
-}
 
 /** The targets of the last run with the --rerun status (failure, success or all). */
 export function rerunTargets(args: GlobalArgs): string[] {

@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { loadInventory } from '../inventory/index.js';
+import { loadInventory, secretValues } from '../inventory/index.js';
 import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type Plan, type PlanResult } from '../plans/index.js';
 import { recordRunOutcomes } from '../runner/rerun.js';
 import { planTargetOutcomes, runPlan } from '../runner/run-plan.js';
 import { loadTasks } from '../tasks/load.js';
-import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, secretsOf, withRunOptions, type GlobalArgs } from './context.js';
+import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
 import { printJson } from './output.js';
 import { printPlanResult } from './plan-report.js';
@@ -73,7 +73,7 @@ export async function executePlan(plan: Plan, params: Record<string, unknown>, a
       ctx: { ...ctx, signal: controller.signal },
       resolveTargets: (spec) => {
         const targets = inventory.resolve(spec);
-        for (const t of targets) ctx.log.addSecrets(secretsOf(t));
+        for (const t of targets) ctx.log.addSecrets(secretValues(t));
         return targets;
       },
       concurrency: args.concurrency,

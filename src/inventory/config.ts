@@ -1,7 +1,7 @@
 // The `config:` section: which keys each transport accepts and what values they take.
 // Literal values are checked when the inventory loads; values from plugins when they are resolved.
 import type { Node } from 'yaml';
-import { SECRET_CONFIG_KEYS, type TargetConfig } from './types.js';
+import { SECRET_CONFIG_KEYS, type Target, type TargetConfig } from './types.js';
 import { show } from './errors.js';
 import { join, type Reader } from './yamlread.js';
 
@@ -65,6 +65,21 @@ export const FIELDS: Record<(typeof TRANSPORTS)[number], Record<string, Field>> 
 
 export function isSecretKey(key: string): boolean {
   return (SECRET_CONFIG_KEYS as readonly string[]).includes(key);
+}
+
+/** Every secret a target carries (passwords, key data, vars from plugins), for redacting logs. */
+export function secretValues(target: Target): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, key: string) => {
+    if (typeof value === 'string' && isSecretKey(key)) found.push(value);
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  walk(target.config, '');
+  for (const name of target.secretVars ?? []) {
+    const value = target.vars[name];
+    if (typeof value === 'string') found.push(value);
+  }
+  return found;
 }
 
 /** Describes a bad value without ever echoing a secret. */

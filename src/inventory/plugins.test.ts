@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { load, problems, yaml } from '../../test/inventory/helpers.js';
-import { redactConfig } from './config.js';
+import { redactConfig, secretValues } from './config.js';
 import { describeTarget } from './describe.js';
 import { ttyPrompt } from './plugins.js';
 
@@ -145,6 +145,8 @@ describe('showing targets without their secrets', () => {
     // The target itself keeps the values the transports need.
     expect(db.config.ssh['sudo-password']).toBe('sud0');
     expect(db.vars.api_token).toBe('t0ken');
+    // And lists them all for the run log to redact.
+    expect(secretValues(db).sort()).toEqual(['-----BEGIN OPENSSH PRIVATE KEY-----', 'pa55', 'sud0', 't0ken']);
   });
 });
 
