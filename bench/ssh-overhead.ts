@@ -23,6 +23,7 @@ import { findTask, loadTasks, resolveImplementation } from '../src/tasks/load.js
 import { withDefaults } from '../src/tasks/parameters.js';
 import { transportFor } from '../src/transports/index.js';
 import { startSshd, type Sshd } from '../test/support/sshd.js';
+import { median, parseCount, quantile } from './stats.js';
 
 const TARGET_RATIO = 1.5;
 const WARMUP = 3;
@@ -34,7 +35,7 @@ interface Sample {
 
 type Method = { name: string; run: () => Promise<Sample> };
 
-const runs = parseRuns(process.argv.slice(2));
+const runs = parseCount(process.argv.slice(2), '--runs', 30);
 const sshd = await startSshd();
 const dir = mkdtempSync(join(tmpdir(), 'regen-bench-'));
 let master: ChildProcess | undefined;
@@ -111,18 +112,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);
-
-function parseRuns(argv: string[]): number {
-  const i = argv.findIndex((a) => a === '--runs' || a.startsWith('--runs='));
-  if (i < 0) return 30;
-  const raw = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--runs wants a whole number of runs, 1 or more (got ${raw})\n`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /** The target as regen sees it: resolved from an inventory file, as the CLI does. */
 async function benchTarget(s: Sshd, where: string): Promise<Target> {
@@ -208,18 +197,6 @@ async function timed(work: () => Promise<string>): Promise<Sample> {
   const start = performance.now();
   const stdout = await work();
   return { ms: performance.now() - start, stdout };
-}
-
-function median(xs: number[]): number {
-  return quantile(xs, 0.5);
-}
-
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 function fmt(ms: number): string {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import type { CommandSpec } from './commands.js';
 import { buildSandbox, checkPrerequisites, type Sandbox } from '../demo/sandbox.js';
 import type { PlanResult } from '../plans/index.js';
 import { EXIT_OK, UsageError } from './errors.js';
@@ -15,10 +16,10 @@ interface DemoArgs {
   format: 'human' | 'json';
 }
 
-export function demoCommand(y: Argv) {
+export function demoCommand(y: Argv, spec: CommandSpec) {
   return y.command(
-    'demo',
-    'Build a simulated PE 3.7 site in a sandbox and regenerate all its certificates (no root, no SSH)',
+    spec.command,
+    spec.describe,
     (cmd) => cmd
       .option('dir', { type: 'string', describe: 'Sandbox directory (default: a new one under the system temp dir)' })
       .option('agents', { type: 'number', default: 3, describe: 'Simulated agents' })

@@ -1,14 +1,15 @@
 // `regen inventory show -t SPEC`: the resolved targets with their merged config, secrets redacted.
 import type { Argv } from 'yargs';
+import type { CommandSpec } from './commands.js';
 import { describeTarget } from '../inventory/index.js';
 import { selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK } from './errors.js';
 import { printJson } from './output.js';
 
-export function inventoryCommand(y: Argv) {
+export function inventoryCommand(y: Argv, spec: CommandSpec) {
   return y.command(
-    'inventory show',
-    'Show the targets a spec resolves to, with their merged config',
+    spec.command,
+    spec.describe,
     (cmd) => withRunOptions(cmd)
       .example('$0 inventory show -t agents', 'Every agent, with the config regen would use')
       .example('$0 inventory show -t \'web*,master\' --format json', 'Globs and lists, as JSON'),

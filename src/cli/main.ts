@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 // regen's command line: parse, dispatch, and turn every problem into a clear message and exit code.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { InventoryError } from '../inventory/index.js';
-import { PlanError } from '../plans/index.js';
-import { TaskError } from '../tasks/load.js';
-import { EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
-import { inventoryCommand } from './inventory.js';
-import { demoCommand } from './demo.js';
-import { planCommand } from './plan.js';
-import { taskCommand } from './task.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUNDLE_ROOT } from '../tasks/bundle.js';
+import { registerCommands } from './commands.js';
+import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
 
-const VALIDATION_ERRORS = [UsageError, TaskError, InventoryError, PlanError];
+// Modules load when used (see commands.ts): startup is most of the time of a short command.
 
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
+  const version = packageVersion();
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${version}\n`);
+    return EXIT_OK;
+  }
+  const { default: yargs } = await import('yargs');
   const cli = yargs(argv)
     .scriptName('regen')
+    .version(version)
     .usage('$0 <command> [options]\n\nRegenerate every certificate of a Puppet Enterprise 3.7 deployment, safely and resumably.')
     .option('inventory', { alias: 'i', type: 'string', default: 'inventory.yaml', describe: 'Bolt inventory v2 file', global: true })
     .option('format', { type: 'string', choices: ['human', 'json'] as const, default: 'human', describe: 'Output for people or for machines', global: true })
@@ -35,15 +37,12 @@ export async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
-  taskCommand(cli);
-  planCommand(cli);
-  demoCommand(cli);
-  inventoryCommand(cli);
   try {
+    await registerCommands(cli, argv);
     await cli.parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    if (VALIDATION_ERRORS.some((kind) => e instanceof kind)) {
+    if (await isValidationError(e)) {
       process.stderr.write(`Error: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }
@@ -52,5 +51,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const exitCode = await main(hideBin(process.argv));
+/** A problem with what was asked (exit 2); the error types' modules are loaded only on this path. */
+async function isValidationError(e: unknown): Promise<boolean> {
+  if (e instanceof UsageError) return true;
+  const [{ InventoryError }, { PlanError }, { TaskError }] = await Promise.all([
+    import('../inventory/index.js'), import('../plans/index.js'), import('../tasks/load.js'),
+  ]);
+  return [InventoryError, PlanError, TaskError].some((kind) => e instanceof kind);
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(BUNDLE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+}
+
+// As yargs' hideBin: the arguments after `node main.js`.
+const exitCode = await main(process.argv.slice(2));
 process.exit(exitCode);

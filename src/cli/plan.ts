@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
+import type { CommandSpec } from './commands.js';
 import { loadInventory, secretValues } from '../inventory/index.js';
 import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type Plan, type PlanResult } from '../plans/index.js';
 import { recordRunOutcomes } from '../runner/rerun.js';
@@ -21,10 +22,10 @@ export interface PlanArgs extends GlobalArgs {
   'from-step'?: string;
 }
 
-export function planCommand(y: Argv) {
+export function planCommand(y: Argv, spec: CommandSpec) {
   return y.command(
-    'plan <name> [words..]',
-    'Run a plan (the procedure) on targets, or list and show plans',
+    spec.command,
+    spec.describe,
     (cmd) => withRunOptions(cmd)
       .positional('name', { type: 'string', describe: 'A plan name, or list / show / run' })
       .positional('words', { type: 'string', array: true, default: [], describe: 'key=value plan parameters' })

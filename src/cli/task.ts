@@ -1,5 +1,6 @@
 // `regen task list | show NAME | [run] NAME -t SPEC key=value ...`
 import type { Argv } from 'yargs';
+import type { CommandSpec } from './commands.js';
 import { recordRun } from '../runner/rerun.js';
 import { runTask } from '../runner/run-task.js';
 import { findTask, loadTasks } from '../tasks/load.js';
@@ -15,10 +16,10 @@ interface TaskArgs extends GlobalArgs {
   params?: string;
 }
 
-export function taskCommand(y: Argv) {
+export function taskCommand(y: Argv, spec: CommandSpec) {
   return y.command(
-    'task <name> [words..]',
-    'Run one task on targets, or list and show tasks',
+    spec.command,
+    spec.describe,
     (cmd) => withRunOptions(cmd)
       .positional('name', { type: 'string', describe: 'A task name, or list / show / run' })
       .positional('words', { type: 'string', array: true, default: [], describe: 'key=value parameters' })
