@@ -195,4 +195,5 @@ build_agent() {
 "build_$role"
 # Tests read the event log from here on: the host's history starts now.
 : >"$root/var/opt/lib/pe-sim/events.log"
+: >"$root/var/opt/lib/pe-sim/invocations.log"
 echo "built $role $certname in $root"

@@ -56,9 +56,10 @@ cert_run() {
         return 24
       fi
       [ ${#hosts[@]} -gt 0 ] || { log_err "You must provide hosts or --all when using $action"; return 24; }
-      for host in "${hosts[@]}"; do
-        if [ "$action" = revoke ] || [ ! -f "$CSRDIR/$host.pem" ]; then ca_revoke "$host" || return $?; fi
-      done
+      # As 3.7's `cert clean`: every name is revoked first, then every name destroyed. A name with no
+      # serial (a pending request never signed by this CA) stops it before anything is destroyed:
+      # only Puppet 5.5 (PUP-1916) let clean skip the revocation of a pending request.
+      for host in "${hosts[@]}"; do ca_revoke "$host" || return $?; done
       if [ "$action" = clean ]; then for host in "${hosts[@]}"; do ca_destroy "$host"; done; fi ;;
     print | fingerprint | verify)
       [ "$all" = yes ] && mapfile -t hosts < <(ca_names "$SIGNEDDIR")

@@ -142,3 +142,16 @@ sim_event() {
 
 # REPLY = EPOCH formatted with a strftime FORMAT (UTC), without forking date(1).
 sim_time() { printf -v REPLY "%($1)T" "$2"; }
+
+# ---- invocation log: one line per `puppet` process on this host, so tests and the bench can count
+# the Ruby starts a real PE host would pay for: START \t MILLISECONDS \t EXIT \t ARG...
+SIM_START="$EPOCHREALTIME"
+sim_invocation() {
+  local rc="$1" line arg now="$EPOCHREALTIME"
+  shift
+  printf -v line '%(%Y-%m-%dT%H:%M:%S)T.%sZ\t%d\t%d' "${SIM_START%.*}" "${SIM_START#*.}" \
+    $(((10#${now/./} - 10#${SIM_START/./}) / 1000)) "$rc"
+  for arg in "$@"; do line+=$'\t'"${arg//$'\t'/ }"; done
+  [ -d "$SIM_STATE" ] || mkdir -p "$SIM_STATE"
+  printf '%s\n' "$line" >>"$SIM_STATE/invocations.log"
+}

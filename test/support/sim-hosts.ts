@@ -88,6 +88,14 @@ export interface SimEvent {
   fields: string[];
 }
 
+/** One `puppet` process run on a host (sim/lib/common.sh sim_invocation). */
+export interface SimInvocation {
+  time: string;
+  ms: number;
+  exitCode: number;
+  args: string[];
+}
+
 export interface SimDeployment {
   master: SimHost;
   agents: SimHost[];
@@ -101,6 +109,7 @@ export interface SimDeployment {
   inventoryYaml(file: string): string;
   snapshot(host: SimHost, dirs?: readonly string[]): SnapshotEntry[];
   events(host: SimHost): SimEvent[];
+  invocations(host: SimHost): SimInvocation[];
   stop(): Promise<void>;
 }
 
@@ -155,6 +164,7 @@ export async function startSimDeployment(options: SimOptions = {}): Promise<SimD
     inventoryYaml: (file) => writeInventory(file, hosts, knownHostsPath),
     snapshot,
     events,
+    invocations: (host) => readInvocations(host.root),
     stop: async () => {
       for (const h of hosts) h.resume();
       await Promise.all(hosts.map((h) => h.sshd.stop()));
@@ -271,5 +281,18 @@ export function events(host: SimHost): SimEvent[] {
     .map((line) => {
       const [time, kind, ...fields] = line.split('\t');
       return { time, kind, fields };
+    });
+}
+
+/** Every `puppet` process run on the host under ROOT since it was built, oldest first. */
+export function readInvocations(root: string): SimInvocation[] {
+  const file = path.join(root, 'var/opt/lib/pe-sim/invocations.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [time, ms, exitCode, ...args] = line.split('\t');
+      return { time, ms: Number(ms), exitCode: Number(exitCode), args };
     });
 }
