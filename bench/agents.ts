@@ -77,7 +77,7 @@ interface RegenRun {
 /** `regen plan agents`, polling its peak resident set (VmHWM) until it exits. */
 function regenAgents(inventory: string, stateDir: string): Promise<RegenRun> {
   const start = performance.now();
-  const child = spawn(process.execPath, [CLI, 'plan', 'agents', '-i', inventory, '--concurrency', String(concurrency),
+  const child = spawn(process.execPath, [CLI, 'plan', 'agents', '-i', inventory, '--concurrency', String(concurrency), `concurrency=${concurrency}`,
     '--yes', '--format', 'json', '--state-dir', stateDir], { cwd: stateDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let peakKb = 0;
   const poll = setInterval(() => {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Revoke and remove certificates on the CA master: `puppet cert clean NAME` for each name. Reports the
-# files each clean removes; a name the CA knows nothing of is reported as absent (already clean).
+# Revoke and remove certificates on the CA master: one `puppet cert clean A B ...` for all the names, with a
+# result per name under results.NAME (the files removed). A name the CA knows nothing of is absent (already
+# clean); a request never signed is removed directly (3.7's clean refuses a name without a serial).
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
 . "$lib/common.sh"
@@ -24,18 +25,60 @@ files_of() {
     [ ! -f "$ssldir/$d/$1.pem" ] || printf '%s\n' "$ssldir/$d/$1.pem"
   done
 }
-cleaned= absent= sep=
+left_of() { files_of "$1" | grep -E '/(ca/signed|ca/requests|certs)/' || true; }
+
+# Per-name results (results.NAME), so a batch of names reports each one on its own.
+results= rsep= cleaned= csep= absent= errors=0 first_error= to_clean=
+clean_ok() { # NAME FILES
+  results="$results$rsep$(json_str "$1"):{\"status\":\"cleaned\",\"files\":$(json_list "$2")}" rsep=,
+  cleaned="$cleaned$csep{\"name\":$(json_str "$1"),\"files\":$(json_list "$2")}" csep=,
+}
 for n in $certnames; do
   files=$(files_of "$n")
-  if [ -z "$files" ]; then absent=$absent$n$NL; continue; fi
-  if [ "$NOOP" = false ]; then
-    puppet_cmd "$puppet" cert clean "$n"
-    left=$(files_of "$n" | grep -E '/(ca/signed|ca/requests|certs)/' || true)
-    if [ "$RC" -ne 0 ] || [ -n "$left" ]; then
-      fail puppet-failed "'puppet cert clean $n' failed (exit $RC): $(last_lines 3 "$OUT")" \
-        "{\"certname\":$(json_str "$n"),\"left\":$(json_list "$left"),\"output\":$(last_lines 20 "$OUT" | json_lines)}"
-    fi
+  if [ -z "$files" ]; then
+    absent=$absent$n$NL
+    results="$results$rsep$(json_str "$n"):{\"status\":\"absent\"}" rsep=,
+  elif [ "$NOOP" = true ]; then
+    clean_ok "$n" "$files"
+  elif [ ! -f "$ssldir/ca/signed/$n.pem" ] && [ ! -f "$ssldir/certs/$n.pem" ]; then
+    # A request never signed has no serial: Puppet 3.7's `cert clean` refuses it ("Could not find a serial
+    # number") and stops the whole call, so its files are removed here, as the CA would.
+    printf '%s\n' "$files" | while IFS= read -r f; do rm -f "$f"; done
+    clean_ok "$n" "$files"
+  else
+    to_clean=$to_clean$n$NL
   fi
-  cleaned="$cleaned$sep{\"name\":$(json_str "$n"),\"files\":$(json_list "$files")}" sep=,
 done
-printf '{"cleaned":[%s],"absent":%s%s}\n' "$cleaned" "$(printf '%s' "$absent" | json_lines)" "$([ "$NOOP" = true ] && echo ',"noop":true')"
+
+# One `puppet cert clean A B ...`; if it fails, each name still holding files is tried alone, so a
+# failure is attributed to its own name.
+clean_names() { # NAMES: sets RC/OUT
+  # shellcheck disable=SC2086 # certnames were checked against Puppet's certname pattern
+  puppet_cmd "$puppet" cert clean $1
+}
+if [ -n "$to_clean" ]; then
+  before=
+  for n in $to_clean; do before="$before$n=$(files_of "$n" | tr '\n' ' ')$NL"; done
+  clean_names "$to_clean"
+  batch_rc=$RC
+  for n in $to_clean; do
+    files=$(printf '%s' "$before" | sed -n "s|^$n=||p" | tr ' ' '\n' | sed '/^$/d')
+    if [ "$batch_rc" -ne 0 ] && [ -n "$(left_of "$n")" ]; then clean_names "$n"; fi
+    left=$(left_of "$n")
+    if [ "$RC" -ne 0 ] || [ -n "$left" ]; then
+      errors=$((errors + 1))
+      _e="{\"kind\":\"regen/puppet-failed\",\"msg\":$(json_str "'puppet cert clean $n' failed (exit $RC): $(last_lines 3 "$OUT")"),\"details\":{\"certname\":$(json_str "$n"),\"left\":$(json_list "$left"),\"output\":$(last_lines 20 "$OUT" | json_lines)}}"
+      [ -n "$first_error" ] || first_error=$_e
+      results="$results$rsep$(json_str "$n"):{\"_error\":$_e}" rsep=,
+    else
+      clean_ok "$n" "$files"
+    fi
+  done
+fi
+
+summary="\"cleaned\":[$cleaned],\"absent\":$(printf '%s' "$absent" | json_lines),\"results\":{$results}"
+[ "$NOOP" = true ] && summary="$summary,\"noop\":true"
+if [ "$errors" -eq 0 ]; then printf '{%s}\n' "$summary"; exit 0; fi
+[ "$errors" -eq 1 ] || first_error="{\"kind\":\"regen/clean-failed\",\"msg\":$(json_str "$errors of the names could not be cleaned: see results")}"
+printf '{%s,"_error":%s}\n' "$summary" "$first_error"
+exit 1

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Sign waiting certificate requests on the CA master (Step 6.7): `puppet cert sign NAME` for each name.
-# A name that is already signed (no request waits, the CA holds its certificate) is reported as such,
-# not an error. A name with neither is an error naming it, and then nothing is signed.
+# Sign waiting certificate requests on the CA master (Step 6.7): one `puppet cert sign A B ...` for all the
+# names, with a result per name under results.NAME. An already signed name is reported as such, not an
+# error; a name with neither a request nor a certificate fails alone: the other names are still signed.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
 . "$lib/common.sh"
@@ -35,25 +35,52 @@ while :; do
   sleep 1
   waited=$((waited + 1))
 done
-if [ -n "$missing" ]; then
-  fail no-csr "no certificate request waits for: $(printf '%s' "$missing" | tr '\n' ' ')(after ${waited}s; nothing was signed). Has the agent run since its ssldir was cleared? See cert_list" \
-    "{\"missing\":$(printf '%s' "$missing" | json_lines),\"to_sign\":$(printf '%s' "$to_sign" | json_lines),\"already_signed\":$(printf '%s' "$already" | json_lines)}"
-fi
-report() {
-  printf '{"signed":%s,"already_signed":%s%s}\n' "$(printf '%s' "$1" | json_lines)" "$(printf '%s' "$already" | json_lines)" "$2"
-}
-if [ "$NOOP" = true ]; then report "$to_sign" ',"noop":true'; exit 0; fi
 
-done_list=
-for n in $to_sign; do
-  if [ "$allow_dns_alt_names" = true ]; then puppet_cmd "$puppet" cert sign --allow-dns-alt-names "$n"
-  else puppet_cmd "$puppet" cert sign "$n"; fi
-  if [ "$RC" -ne 0 ] || [ ! -f "$ssldir/ca/signed/$n.pem" ]; then
-    hint=
-    case $OUT in *"subject alternative names"*) hint=" (the request carries alt names: pass allow_dns_alt_names=true if they are expected)" ;; esac
-    fail puppet-failed "'puppet cert sign $n' failed$hint (exit $RC): $(last_lines 3 "$OUT")" \
-      "{\"certname\":$(json_str "$n"),\"signed\":$(printf '%s' "$done_list" | json_lines),\"output\":$(last_lines 20 "$OUT" | json_lines)}"
-  fi
-  done_list=$done_list$n$NL
+# Per-name results (results.NAME), so a batch of names reports each one on its own.
+results= rsep= errors=0 first_error=
+result() { results="$results$rsep$(json_str "$1"):$2" rsep=,; }
+name_error() { # NAME KIND MSG
+  errors=$((errors + 1))
+  _e="{\"kind\":$(json_str "regen/$2"),\"msg\":$(json_str "$3")}"
+  [ -n "$first_error" ] || first_error=$_e
+  result "$1" "{\"_error\":$_e}"
+}
+for n in $already; do result "$n" '{"status":"already_signed"}'; done
+for n in $missing; do
+  name_error "$n" no-csr "no certificate request waits for $n (after ${waited}s). Has the agent run since its ssldir was cleared? See cert_list"
 done
-report "$done_list" ''
+
+# One `puppet cert sign A B ...` for every waiting request. Puppet 3.7 stops at the first name it cannot
+# sign (the names before it are signed, the ones after it untouched): that name gets the error, and the
+# rest go in the next call, so each failing name costs one more call, never one call per name.
+signed_list= remaining=$to_sign
+[ "$NOOP" = true ] && { signed_list=$to_sign remaining=; for n in $to_sign; do result "$n" '{"status":"would_sign"}'; done; }
+while [ -n "$remaining" ]; do
+  # shellcheck disable=SC2086 # certnames were checked against Puppet's certname pattern
+  if [ "$allow_dns_alt_names" = true ]; then puppet_cmd "$puppet" cert sign --allow-dns-alt-names $remaining
+  else puppet_cmd "$puppet" cert sign $remaining; fi
+  next= blamed=false
+  for n in $remaining; do
+    if [ -f "$ssldir/ca/signed/$n.pem" ] && [ ! -f "$ssldir/ca/requests/$n.pem" ]; then
+      signed_list=$signed_list$n$NL
+      result "$n" '{"status":"signed"}'
+    elif [ "$blamed" = false ]; then
+      blamed=true hint=
+      case $OUT in *"subject alternative names"*) hint=" (the request carries alt names: pass allow_dns_alt_names=true if they are expected)" ;; esac
+      name_error "$n" puppet-failed "'puppet cert sign' did not sign $n$hint (exit $RC): $(last_lines 3 "$OUT")"
+    else
+      next=$next$n$NL
+    fi
+  done
+  remaining=$next
+done
+
+summary="\"signed\":$(printf '%s' "$signed_list" | json_lines),\"already_signed\":$(printf '%s' "$already" | json_lines),\"results\":{$results}"
+[ "$NOOP" = true ] && summary="$summary,\"noop\":true"
+if [ "$errors" -eq 0 ]; then printf '{%s}\n' "$summary"; exit 0; fi
+# Failed names: the first one's error is the task's (with every name's result in details).
+if [ "$errors" -gt 1 ]; then
+  first_error="{\"kind\":\"regen/sign-failed\",\"msg\":$(json_str "$errors of the requested names could not be signed: see results")}"
+fi
+printf '{%s,"_error":%s}\n' "$summary" "$(printf '%s' "$first_error" | sed 's/}$//'),\"details\":{\"missing\":$(printf '%s' "$missing" | json_lines),$summary}}"
+exit 1

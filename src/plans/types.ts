@@ -24,6 +24,8 @@ export interface PlanStep {
   catch_errors?: boolean;
   state?: string;
   lock?: string;
+  /** A list parameter of the task: concurrent sub-plans' calls of this step on one target are merged into one call. */
+  merge?: string;
   for_each?: string | string[];
   concurrency?: number | string;
 }

@@ -91,10 +91,15 @@ function checkTaskStep(plan: Plan, step: PlanStep, index: number, library: PlanL
   }
   const params = step.parameters ?? {};
   const unresolved = new Set(Object.keys(params).filter((k) => hasExpressions(params[k])));
-  return checkParameters(task, params, unresolved).map((p) => {
+  const problems = checkParameters(task, params, unresolved).map((p) => {
     const key = Object.keys(params).find((k) => p.includes(`'${k}'`));
     return `${where(key ? ['parameters', key] : ['parameters'])}: parameters${key ? `.${key}` : ''}: ${p}`;
   });
+  const merged = step.merge === undefined ? undefined : task.metadata.parameters?.[step.merge];
+  if (step.merge !== undefined && !merged?.type?.startsWith('Array')) {
+    problems.push(`${where(['merge'])}: merge: '${step.merge}' is not a list parameter of task ${task.name}; merge names the Array parameter whose lists are joined`);
+  }
+  return problems;
 }
 
 function checkPlanStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary, seen: Set<string>): string[] {

@@ -7,6 +7,7 @@ import type { PlanFailure, StepOutcome } from '../plans/result.js';
 import type { Plan } from '../plans/types.js';
 import type { PlanLibrary } from '../plans/validate.js';
 import { Mutex } from './concurrency.js';
+import type { CallMerger } from './merge.js';
 import type { ItemReporter } from './reporter.js';
 import type { RunContext } from './run-task.js';
 
@@ -42,6 +43,8 @@ export interface Run {
   library: PlanLibrary;
   locks: Map<string, Mutex>;
   confirmLock: Mutex;
+  /** Calls of `merge:` steps, gathered per step and target. */
+  merger: CallMerger;
   pe: Map<string, PeValues>;
   runFrame(frame: Frame): Promise<FrameResult>;
 }

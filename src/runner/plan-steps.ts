@@ -64,7 +64,8 @@ export async function runTaskStep(frame: Frame, step: PlanStep, index: number): 
     ? each(() => noteOnly(frame.item!, label))
     : ctx.reporter.section(title, targets.map((t) => t.name), (item) => each((t) => item(t.name))));
   if (step.lock && frame.item) frame.item.note(`${label}: waiting for the '${step.lock}' lock`);
-  outcome.targets = step.lock ? await lockFor(run, step.lock).run(exec) : await exec();
+  // A merged step takes its lock per batch (see merge.ts), not per caller.
+  outcome.targets = step.lock && !step.merge ? await lockFor(run, step.lock).run(exec) : await exec();
   outcome.status = outcome.targets.some((t) => t.status === 'failure') ? 'failure'
     : outcome.targets.length > 0 && outcome.targets.every((t) => t.status === 'would_run') ? 'would_run' : 'success';
   return outcome;
@@ -102,11 +103,20 @@ async function runOnTarget(
     return finish({ target: target.name, status: 'would_run', would_run: { task: task.name, parameters: shown } }, params);
   }
   try {
-    const result = await runTaskOnTarget(target, task, params, readOnly && dryRun ? { ...ctx, noop: false } : ctx, label, item);
+    const runCtx = readOnly && dryRun ? { ...ctx, noop: false } : ctx;
+    const once = (p: Record<string, unknown>, on: ItemReporter | undefined) => runTaskOnTarget(target, task, p, runCtx, label, on);
+    const result = step.merge
+      ? await frame.run.merger.call({ step: label, target, task, param: step.merge }, params, item, withLock(frame, step.lock), once)
+      : await once(params, item);
     return { target: target.name, status: result.status === 'failure' ? 'failure' : 'success', value: result.value, error: result.value._error };
   } catch (e) {
     return finish({ target: target.name, status: 'failure', error: { kind: 'regen/error', msg: `step ${label} on ${target.name}: ${errorMessage(e)}` } });
   }
+}
+
+/** Runs a batch under the step's lock, if it has one. */
+function withLock(frame: Frame, lock: string | undefined): <T>(fn: () => Promise<T>) => Promise<T> {
+  return lock ? (fn) => lockFor(frame.run, lock).run(fn) : (fn) => fn();
 }
 
 function noteOnly(item: ItemReporter, label: string): ItemReporter {

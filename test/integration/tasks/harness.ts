@@ -78,6 +78,8 @@ export class TaskHarness {
 export function snapshot(root: string): string[] {
   const lines: string[] = [];
   const walk = (p: string) => {
+    // The simulator's own record of the puppet processes it ran is not host state.
+    if (p.endsWith('/pe-sim/invocations.log')) return;
     const st = lstatSync(p);
     const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     let what = 'd';

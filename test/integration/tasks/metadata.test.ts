@@ -10,7 +10,7 @@ import { loadTasks } from '../../../src/tasks/load.js';
 import { readSchema } from '../../support/schemas.js';
 
 // The atomic tasks of the procedure (other POSIX tasks, e.g. plan checks, live beside them).
-const shTasks = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign',
+const shTasks = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign', 'csr_wait',
   'chmod', 'chown', 'clear_dir', 'copy_file', 'copy_keypair', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
 const libs = ['common.sh', 'fs.sh', 'manifest.sh', 'pki.sh', 'puppet.sh'];
 
@@ -79,7 +79,7 @@ describe('POSIX task metadata', () => {
         const scriptDefault = kind === '_list' ? (value === '' ? undefined : JSON.parse(value))
           : kind === '_bool' ? value === 'true' : value;
         if (spec.default === undefined) expect(scriptDefault === undefined || scriptDefault === '', `${name}.${param}`).toBe(true);
-        else expect(scriptDefault, `${name}.${param}`).toEqual(spec.default === 0 ? '0' : spec.default);
+        else expect(scriptDefault, `${name}.${param}`).toEqual(typeof spec.default === 'number' ? String(spec.default) : spec.default);
       }
     }
   });
