@@ -111,10 +111,10 @@ export async function sh(host: SimHost, command: string): Promise<string> {
 // ---- the deployment's inventory ----
 
 /**
- * Where the e2e inventories put regen's backups: inside each host's private /var/opt/lib. The PE default,
- * /var/lib/regen/backups, is not private to a simulated host (the namespaces only cover /etc/puppetlabs,
- * /opt/puppet and /var/opt/lib): every host would write into the test machine's own directory, and
- * agents backing up in the same second (same `uname -n`) would collide on one archive name.
+ * Where regen's backups go on each host: the PE 3.7 default (plans/pe37-defaults.yaml), inside each
+ * simulated host's private /var/opt/lib. The e2e inventories still set it explicitly, so that a change of
+ * the default can never make every host write into the test machine's own directory, where agents backing
+ * up in the same second (same `uname -n`) would collide on one archive name.
  */
 export const HOST_BACKUP_DIR = '/var/opt/lib/regen/backups';
 
