@@ -23,6 +23,8 @@ const agents = Number(argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const concurrency = parseCount(argv, '--concurrency', agents);
 const keyLength = parseCount(argv, '--key-size', 4096);
 const asJson = argv.includes('--json');
+// Every simulated host's sshd adds an exit listener.
+process.setMaxListeners(agents * 2 + 20);
 const SSL = '/etc/puppetlabs/puppet/ssl';
 const PUPPET = '/opt/puppet/bin/puppet';
 

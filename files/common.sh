@@ -69,8 +69,6 @@ json_list() {
   if [ -z "$1" ]; then printf '[]'; else printf '%s\n' "$1" | json_lines; fi
 }
 
-# json_bool VALUE: true for "true", false otherwise.
-json_bool() { if [ "$1" = true ]; then printf true; else printf false; fi; }
 
 # awk functions shared by every awk program that reads JSON: jread(WHAT) reads the string at src[i..]
 # (decoding escapes to UTF-8) and refuses NUL and control characters, naming WHAT in the message.

@@ -1,8 +1,6 @@
 # regen task library: certificate facts through openssl (works with OpenSSL 1.0.1 as shipped in 2015).
 # Sourced after common.sh by the tasks that read certificates.
 
-# iso_date TEXT: an openssl date ("Jan  2 03:04:05 2015 GMT") as UTC ISO 8601, or TEXT as is.
-iso_date() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf '%s' "$1"; }
 
 # cert_field FILE OPTION: one "-OPTION" field of the certificate (subject, issuer, serial, startdate,
 # enddate), without its "name=" prefix.

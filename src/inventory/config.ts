@@ -1,7 +1,7 @@
 // The `config:` section: which keys each transport accepts and what values they take.
 // Literal values are checked when the inventory loads; values from plugins when they are resolved.
 import type { Node } from 'yaml';
-import { SECRET_CONFIG_KEYS, type Target, type TargetConfig } from './types.js';
+import { SECRET_CONFIG_KEYS, type Target } from './types.js';
 import { show } from './errors.js';
 import { join, type Reader } from './yamlread.js';
 
@@ -182,8 +182,4 @@ export function redactConfig<T>(config: T): T {
     return out;
   };
   return walk(config) as T;
-}
-
-export function emptyConfig(): TargetConfig {
-  return { transport: 'ssh', ssh: {}, winrm: {}, local: {} };
 }

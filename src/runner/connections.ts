@@ -1,6 +1,6 @@
 // One connection per target, opened on first use and reused for every task of the run.
 import type { Target } from '../inventory/types.js';
-import { TransportError, type Connection, type ConnectTarget } from '../transports/types.js';
+import type { Connection, ConnectTarget } from '../transports/types.js';
 
 export type Connector = (target: ConnectTarget) => Promise<Connection>;
 
@@ -45,8 +45,4 @@ export function connectTargetOf(target: Target): ConnectTarget {
     if (url.protocol === 'winrms:' && config.ssl === undefined) config.ssl = true;
   }
   return { name: target.name, host: target.host, transport, config };
-}
-
-export function isTransportError(e: unknown): e is TransportError {
-  return e instanceof TransportError;
 }

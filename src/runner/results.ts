@@ -15,10 +15,6 @@ export interface TargetResult {
   value: Record<string, unknown> & { _error?: TaskError };
 }
 
-export function errorOf(result: TargetResult): TaskError | undefined {
-  return result.value._error;
-}
-
 /** Turns what a task printed into its result, following Bolt's rules for JSON and non-JSON output. */
 export function taskResult(target: string, task: string, exec: ExecResult): TargetResult {
   const parsed = parseObject(exec.stdout);
