@@ -57,6 +57,8 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
   if (args.targets && args.rerun) throw new UsageError('use either -t/--targets or --rerun, not both');
   if (args.targets) params.targets = args.targets;
   if (args.rerun) params.targets = rerunTargets(args);
+  // `--concurrency N` also sets a plan's own `concurrency` parameter (its for_each limit) unless given as a word.
+  if (plan.parameters.concurrency && params.concurrency === undefined && concurrencyGiven(process.argv)) params.concurrency = args.concurrency;
   return (await executePlan(plan, params, args)).exitCode;
 }
 
@@ -121,4 +123,8 @@ function commandBase(name: string, args: PlanArgs): string {
   if (args['state-dir'] !== '.regen') parts.push('--state-dir', args['state-dir']);
   if (args.targets) parts.push('-t', args.targets);
   return parts.join(' ');
+}
+
+function concurrencyGiven(argv: string[]): boolean {
+  return argv.some((a) => a === '-c' || a === '--concurrency' || a.startsWith('--concurrency='));
 }

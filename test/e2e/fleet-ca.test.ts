@@ -42,7 +42,7 @@ beforeAll(async () => {
   // Its agent looks for a master that does not exist, so no request of its ever reaches the CA.
   appendFileSync(lost.realPath(PUPPET_CONF), '\n[agent]\nserver = nowhere.example.com\n');
   signCallsBefore = sim.invocations(sim.master).length;
-  run = await regen(['plan', 'agents', '-i', inventory, '--concurrency', '6', 'concurrency=6', 'csr_wait_seconds=5', '--format', 'json'], { stateDir: dir });
+  run = await regen(['plan', 'agents', '-i', inventory, '--concurrency', '6', 'csr_wait_seconds=5', '--format', 'json'], { stateDir: dir });
 });
 
 afterAll(async () => {
