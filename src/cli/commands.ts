@@ -42,13 +42,19 @@ export const COMMANDS: CommandSpec[] = [
 /** Options that may come before the command word and take a value (`regen -i FILE plan ...`). */
 const GLOBAL_VALUE_OPTIONS = new Set(['-i', '--inventory', '--format']);
 
-/** The command the arguments name (their first word that is not an option), if it is one of COMMANDS. */
+/**
+ * The command the arguments name: the first word that is one of COMMANDS (options of any command may come
+ * before it, `regen --state-dir D task ...`), skipping the values of the global options.
+ */
 export function commandNamed(argv: string[]): CommandSpec | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') return undefined;
     if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
-    else if (!arg.startsWith('-')) return COMMANDS.find((c) => c.name === arg);
+    else {
+      const spec = COMMANDS.find((c) => c.name === arg);
+      if (spec) return spec;
+    }
   }
   return undefined;
 }
