@@ -1,70 +1,19 @@
 // The `config:` section: which keys each transport accepts and what values they take.
 // Literal values are checked when the inventory loads; values from plugins when they are resolved.
 import type { Node } from 'yaml';
-import { SECRET_CONFIG_KEYS, type Target } from './types.js';
+import { isTransportName, TRANSPORT_NAMES, TRANSPORT_OPTIONS, type Field } from '../transports/options.js';
+import type { Target } from './types.js';
 import { show } from './errors.js';
 import { join, type Reader } from './yamlread.js';
 
 /** Config as written: nested plain maps whose leaves may still be plugin references. */
 export type RawConfig = Record<string, unknown>;
 
-export interface Field {
-  expect: string;
-  check: (v: unknown) => boolean;
-  /** Values from env_var/prompt are strings: parse them as this kind before checking. */
-  parse?: 'int' | 'bool';
-}
-
-const text: Field = { expect: 'a non-empty string', check: (v) => typeof v === 'string' && v !== '' };
-const secret: Field = { expect: 'a string', check: (v) => typeof v === 'string' };
-const absPath: Field = {
-  expect: "an absolute path (starting with '/')",
-  check: (v) => typeof v === 'string' && v.startsWith('/'),
-};
-const bool: Field = { expect: 'true or false', check: (v) => typeof v === 'boolean', parse: 'bool' };
-const int = (min: number, max: number, unit = ''): Field => ({
-  expect: `an integer ${min}-${max}${unit}`,
-  check: (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
-  parse: 'int',
-});
-const port = int(1, 65535);
-const seconds = int(1, 3600, ' (seconds)');
-
-export const TRANSPORTS = ['ssh', 'winrm', 'local'] as const;
-
-export const FIELDS: Record<(typeof TRANSPORTS)[number], Record<string, Field>> = {
-  ssh: {
-    user: text,
-    port,
-    password: secret,
-    'private-key': { expect: 'a key file path or { key-data: ... }', check: (v) => typeof v === 'string' && v !== '' },
-    'host-key-check': {
-      expect: "true, false or 'accept-new'",
-      check: (v) => typeof v === 'boolean' || v === 'accept-new',
-      parse: 'bool',
-    },
-    'known-hosts': text,
-    'run-as': text,
-    'sudo-password': secret,
-    'connect-timeout': seconds,
-    'max-channels': int(1, 64),
-    tmpdir: absPath,
-  },
-  winrm: {
-    user: text,
-    password: secret,
-    port,
-    ssl: bool,
-    'ssl-verify': bool,
-    cacert: text,
-    'connect-timeout': seconds,
-    auth: { expect: "'basic' or 'ntlm'", check: (v) => v === 'basic' || v === 'ntlm' },
-  },
-  local: { 'run-as': text, 'sudo-password': secret, tmpdir: absPath },
-};
+/** Config keys whose values are secrets: redacted wherever config is shown or logged. */
+const SECRET_CONFIG_KEYS = ['password', 'sudo-password', 'key-data'];
 
 export function isSecretKey(key: string): boolean {
-  return (SECRET_CONFIG_KEYS as readonly string[]).includes(key);
+  return SECRET_CONFIG_KEYS.includes(key);
 }
 
 /** Every secret a target carries (passwords, key data, vars from plugins), for redacting logs. */
@@ -112,18 +61,19 @@ export function readConfig(r: Reader, node: Node | null, path: string): RawConfi
     r.fail(node, path, 'regen resolves _plugin references only for single config values, not a whole config map');
     return out;
   }
-  for (const e of r.known(node, path, ['transport', ...TRANSPORTS]) ?? []) {
+  for (const e of r.known(node, path, ['transport', ...TRANSPORT_NAMES]) ?? []) {
     const p = join(path, e.key);
     if (e.key === 'transport') {
       const v = r.scalar(e.value);
-      if (typeof v === 'string' && (TRANSPORTS as readonly string[]).includes(v)) out.transport = v;
-      else r.fail(e.value, p, `expected one of ${TRANSPORTS.join(', ')}, got ${r.describe(e.value)}`);
+      if (isTransportName(v)) out.transport = v;
+      else r.fail(e.value, p, `expected one of ${TRANSPORT_NAMES.join(', ')}, got ${r.describe(e.value)}`);
       continue;
     }
-    const transport = e.key as (typeof TRANSPORTS)[number];
+    const transport = e.key;
+    if (!isTransportName(transport)) continue;
     const section: RawConfig = {};
     if (!r.isNull(e.value)) {
-      for (const f of r.known(e.value, p, Object.keys(FIELDS[transport])) ?? []) {
+      for (const f of r.known(e.value, p, Object.keys(TRANSPORT_OPTIONS[transport])) ?? []) {
         const value = readField(r, transport, f.key, f.value, join(p, f.key));
         if (value !== undefined) section[f.key] = value;
       }
@@ -133,7 +83,7 @@ export function readConfig(r: Reader, node: Node | null, path: string): RawConfi
   return out;
 }
 
-function readField(r: Reader, transport: keyof typeof FIELDS, key: string, node: Node | null, path: string): unknown {
+function readField(r: Reader, transport: keyof typeof TRANSPORT_OPTIONS, key: string, node: Node | null, path: string): unknown {
   if (r.isPlugin(node)) return r.plugin(node, path);
   if (key === 'private-key' && !r.isNull(node) && r.scalar(node) === undefined) {
     const entries = r.known(node, path, ['key-data'], 'a key file path or a map with key-data');
@@ -153,7 +103,7 @@ function readField(r: Reader, transport: keyof typeof FIELDS, key: string, node:
     return undefined;
   }
   const value = r.scalar(node);
-  const checked = checkValue(FIELDS[transport][key], key, value === undefined ? r.plain(node) : value, false);
+  const checked = checkValue(TRANSPORT_OPTIONS[transport][key], key, value === undefined ? r.plain(node) : value, false);
   if (checked.ok) return checked.value;
   r.fail(node, path, checked.message);
   return undefined;

@@ -1,9 +1,10 @@
 // Turns everything the inventory says about one target into a resolved Target: precedence applied,
 // URI details laid on top, plugin references resolved for the target's own transport only.
+import { isTransportName, TRANSPORT_OPTIONS } from '../transports/options.js';
 import type { TransportName } from '../transports/types.js';
 import type { Issues } from './errors.js';
 import type { Model } from './build.js';
-import { checkValue, FIELDS, TRANSPORTS, type RawConfig } from './config.js';
+import { checkValue, type RawConfig } from './config.js';
 import { PluginRef, resolvePlugin, type PluginContext } from './plugins.js';
 import { collectData, groupsOf } from './precedence.js';
 import type { Target, TargetConfig } from './types.js';
@@ -11,17 +12,17 @@ import type { ParsedUri } from './uri.js';
 
 export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: PluginContext, issues: Issues): Target {
   const data = collectData(model.root, name);
-  const transport: TransportName = uri.transport ?? (data.config.transport as TransportName | undefined) ?? 'ssh';
-  const config: TargetConfig = { transport, ssh: {}, winrm: {}, local: {} };
-  for (const t of TRANSPORTS) {
-    const section = (data.config[t] ?? {}) as RawConfig;
-    config[t] = (t === transport ? resolveSection(t, section, ctx, issues) : withoutPlugins(section)) as never;
-  }
-  const own = config[transport] as Record<string, unknown>;
-  if (uri.user !== undefined && transport !== 'local') own.user = uri.user;
-  if (uri.password !== undefined && transport !== 'local') own.password = uri.password;
-  if (uri.port !== undefined && transport !== 'local') own.port = uri.port;
-  if (uri.ssl) own.ssl = true;
+  const configured = data.config.transport;
+  const transport: TransportName = uri.transport ?? (isTransportName(configured) ? configured : 'ssh');
+  const section = (t: TransportName): RawConfig => {
+    const raw = data.config[t];
+    const checked = typeof raw === 'object' && raw !== null ? (raw as RawConfig) : {};
+    return t === transport ? resolveSection(t, checked, ctx, issues) : withoutPlugins(checked);
+  };
+  // Every value below was checked against the transport's option table when the file was read
+  // (or, for plugin values, by resolveSection): the sections have their transport's config type.
+  const config: TargetConfig = { transport, ssh: section('ssh'), winrm: section('winrm'), local: section('local') };
+  foldUri(config, uri);
 
   const secretVars = new Set<string>();
   const vars: Record<string, unknown> = {};
@@ -45,7 +46,21 @@ export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: Plu
   return target;
 }
 
-function resolveSection(transport: keyof typeof FIELDS, section: RawConfig, ctx: PluginContext, issues: Issues): RawConfig {
+/**
+ * The one place a URI's connection details meet the config: as in Bolt (inventory/target.rb), what
+ * the URI says (user, password, port, winrms://) wins over config; the local transport takes none.
+ */
+function foldUri(config: TargetConfig, uri: ParsedUri): void {
+  const fromUri = {
+    ...(uri.user !== undefined && { user: uri.user }),
+    ...(uri.password !== undefined && { password: uri.password }),
+    ...(uri.port !== undefined && { port: uri.port }),
+  };
+  if (config.transport === 'ssh') Object.assign(config.ssh, fromUri);
+  if (config.transport === 'winrm') Object.assign(config.winrm, fromUri, uri.ssl ? { ssl: true } : {});
+}
+
+function resolveSection(transport: TransportName, section: RawConfig, ctx: PluginContext, issues: Issues): RawConfig {
   const out: RawConfig = {};
   for (const [key, raw] of Object.entries(section)) {
     if (raw instanceof PluginRef) {
@@ -55,7 +70,7 @@ function resolveSection(transport: keyof typeof FIELDS, section: RawConfig, ctx:
         continue;
       }
       if (r.value === undefined) continue;
-      const checked = checkValue(FIELDS[transport][key], key, r.value, true);
+      const checked = checkValue(TRANSPORT_OPTIONS[transport][key], key, r.value, true);
       if (checked.ok) out[key] = checked.value;
       else issues.add(raw.loc, raw.path, `${checked.message} (from ${raw.describe()})`);
     } else if (key === 'private-key' && typeof raw === 'object' && raw !== null) {

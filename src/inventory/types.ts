@@ -1,40 +1,8 @@
 // What the rest of regen sees of the inventory: resolved targets with their merged config.
+import type { LocalConfig, SshConfig, WinrmConfig } from '../transports/options.js';
 import type { TransportName } from '../transports/types.js';
 
-export interface SshConfig {
-  user?: string;
-  port?: number;
-  password?: string;
-  'private-key'?: string | { 'key-data': string };
-  /** true: check against known_hosts (default). false: no check. 'accept-new': trust on first use. */
-  'host-key-check'?: boolean | 'accept-new';
-  /** regen extension: the known_hosts file to check against (default ~/.ssh/known_hosts). */
-  'known-hosts'?: string;
-  'run-as'?: string;
-  'sudo-password'?: string;
-  'connect-timeout'?: number;
-  /** regen extension: open channels per connection (OpenSSH's default MaxSessions is 10). */
-  'max-channels'?: number;
-  tmpdir?: string;
-}
-
-export interface WinrmConfig {
-  user?: string;
-  password?: string;
-  port?: number;
-  ssl?: boolean;
-  'ssl-verify'?: boolean;
-  cacert?: string;
-  'connect-timeout'?: number;
-  /** regen extension: 'basic' or 'ntlm' (default ntlm, as Bolt). */
-  auth?: 'basic' | 'ntlm';
-}
-
-export interface LocalConfig {
-  'run-as'?: string;
-  'sudo-password'?: string;
-  tmpdir?: string;
-}
+export type { LocalConfig, SshConfig, WinrmConfig };
 
 export interface TargetConfig {
   transport: TransportName;
@@ -59,5 +27,3 @@ export interface Target {
   secretVars?: string[];
 }
 
-/** Config keys whose values are secrets: redacted wherever config is shown or logged. */
-export const SECRET_CONFIG_KEYS = ['password', 'sudo-password', 'key-data'] as const;

@@ -1,4 +1,5 @@
 // One connection per target, opened on first use and reused for every task of the run.
+import { connectTargetOf } from '../inventory/connect-target.js';
 import type { Target } from '../inventory/types.js';
 import type { Connection, ConnectTarget } from '../transports/types.js';
 
@@ -32,17 +33,4 @@ export class ConnectionPool {
     this.open.clear();
     await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => undefined)));
   }
-}
-
-/** The transport-facing view of a target: its transport's config section, with URI user and port folded in. */
-export function connectTargetOf(target: Target): ConnectTarget {
-  const transport = target.config.transport;
-  const config: Record<string, unknown> = { ...target.config[transport] };
-  if (target.uri && /^[a-z]+:\/\//.test(target.uri)) {
-    const url = new URL(target.uri);
-    if (url.username && config.user === undefined) config.user = decodeURIComponent(url.username);
-    if (url.port && config.port === undefined) config.port = Number(url.port);
-    if (url.protocol === 'winrms:' && config.ssl === undefined) config.ssl = true;
-  }
-  return { name: target.name, host: target.host, transport, config };
 }

@@ -4,16 +4,14 @@ import { sshTransport } from './ssh/index.js';
 import type { Transport, TransportName } from './types.js';
 import { winrmTransport } from './winrm/index.js';
 
-const transports: Partial<Record<TransportName, Transport>> = {
+const transports: Record<TransportName, Transport> = {
   local: localTransport,
   ssh: sshTransport,
   winrm: winrmTransport,
 };
 
 export function transportFor(name: TransportName): Transport {
-  const transport = transports[name];
-  if (!transport) throw new Error(`transport '${name}' is not available in this build of regen`);
-  return transport;
+  return transports[name];
 }
 
 export * from './types.js';

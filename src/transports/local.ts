@@ -2,13 +2,14 @@
 // run-as, timeout and abort semantics as SSH (see posix/session.ts).
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import type { LocalConfig } from '../inventory/types.js';
+import type { LocalConfig } from './local-options.js';
 import { runPosix, type Launcher, type RawProcess } from './posix/session.js';
 import type { RunAs } from './posix/wrap.js';
 import {
   TransportError,
-  type ConnectTarget,
+  wrongTransport,
   type Connection,
+  type ConnectTarget,
   type ExecOptions,
   type ExecResult,
   type Transport,
@@ -17,7 +18,8 @@ import {
 export const localTransport: Transport = {
   name: 'local',
   async connect(target: ConnectTarget): Promise<Connection> {
-    return new LocalConnection(target.name, target.config as LocalConfig);
+    if (target.transport !== 'local') throw wrongTransport('local', target);
+    return new LocalConnection(target.name, target.config);
   },
 };
 

@@ -1,8 +1,18 @@
 // The one interface every transport implements. A transport moves a command and its
 // standard input to a target and brings back output and exit code; it knows nothing of
 // tasks, plans or inventories beyond the connection settings it is handed.
+import type { LocalConfig } from './local-options.js';
+import type { SshConfig } from './ssh/options.js';
+import type { WinrmConfig } from './winrm/options.js';
 
-export type TransportName = 'local' | 'ssh' | 'winrm';
+/** Each transport's own config type, by transport name. */
+export interface TransportConfigs {
+  ssh: SshConfig;
+  winrm: WinrmConfig;
+  local: LocalConfig;
+}
+
+export type TransportName = keyof TransportConfigs;
 
 /** The shell a transport's commands run under; decides which task implementation is used. */
 export type Shell = 'posix' | 'powershell';
@@ -37,17 +47,27 @@ export interface Connection {
 }
 
 /** Settings a transport needs to reach one target, already merged from the inventory. */
-export interface ConnectTarget {
+export interface TargetFor<T extends TransportName> {
   name: string;
   host: string;
-  transport: TransportName;
+  transport: T;
   /** The merged config for this transport (the `ssh:`, `winrm:` or `local:` section). */
-  config: Record<string, unknown>;
+  config: TransportConfigs[T];
 }
+
+/** A target ready to connect to: its transport decides the type of its config. */
+export type ConnectTarget = { [T in TransportName]: TargetFor<T> }[TransportName];
 
 export interface Transport {
   readonly name: TransportName;
+  /** Rejects a target of another transport (see wrongTransport). */
   connect(target: ConnectTarget): Promise<Connection>;
+}
+
+/** What a transport throws when handed a target meant for another one (a wiring bug, not a user error). */
+export function wrongTransport(expected: TransportName, target: ConnectTarget): TransportError {
+  return new TransportError('connect', target.name, `the ${expected} transport was given a ${target.transport} target`,
+    'This is a bug in regen: please report it with the command you ran.');
 }
 
 export type TransportErrorKind =

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { SIM_DIR } from '../../src/tasks/bundle.js';
-import type { ConnectTarget } from '../../src/transports/types.js';
+import type { TargetFor } from '../../src/transports/types.js';
 import { sshTarget, startSshd, type Sshd } from './sshd.js';
 
 const run = promisify(execFile);
@@ -51,7 +51,7 @@ export interface SimHost {
   root: string;
   sshd: Sshd;
   /** A ConnectTarget for the ssh transport, as root. */
-  target: ConnectTarget;
+  target: TargetFor<'ssh'>;
   /** Runs a command inside the host's namespace, locally (no SSH): for setup and assertions. */
   exec(command: string, stdin?: string): Promise<CommandResult>;
   /** Runs the host's fake puppet with these arguments (inside the host). */

@@ -14,7 +14,8 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ConnectTarget } from '../../src/transports/types.js';
+import type { SshConfig } from '../../src/transports/options.js';
+import type { TargetFor } from '../../src/transports/types.js';
 
 const run = promisify(execFile);
 
@@ -136,7 +137,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 }
 
 /** A ConnectTarget for the ssh transport reaching `sshd` as root with its key; `config` adds or overrides keys. */
-export function sshTarget(sshd: Sshd, config: Record<string, unknown> = {}, name = 'sshd-test'): ConnectTarget {
+export function sshTarget(sshd: Sshd, config: Partial<SshConfig> = {}, name = 'sshd-test'): TargetFor<'ssh'> {
   return {
     name,
     host: sshd.host,

@@ -7,9 +7,9 @@ import ssh2, { type ParsedKey } from 'ssh2';
 
 // ssh2 is CommonJS: Node's ESM loader only exposes its default export at run time.
 const { utils } = ssh2;
-import type { SshConfig } from '../../inventory/types.js';
 import type { RunAs } from '../posix/wrap.js';
-import { TransportError, type ConnectTarget } from '../types.js';
+import { TransportError, type TargetFor } from '../types.js';
+import type { SshConfig } from './options.js';
 
 export interface SshSettings {
   host: string;
@@ -28,8 +28,8 @@ export interface SshSettings {
   maxChannels: number;
 }
 
-export function sshSettings(target: ConnectTarget): SshSettings {
-  const c = target.config as SshConfig;
+export function sshSettings(target: TargetFor<'ssh'>): SshSettings {
+  const c = target.config;
   const user = c.user ?? userInfo().username;
   const keys = c['private-key'] !== undefined ? [loadKey(target.name, c['private-key'])] : [];
   let agent: string | undefined;

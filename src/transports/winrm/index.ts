@@ -1,8 +1,7 @@
 // The WinRM transport: WS-Management Windows Remote Shell over HTTP(S), Basic or NTLM.
 // See README.md in this folder for the protocol decisions and their limits.
 import { readFileSync } from 'node:fs';
-import type { WinrmConfig } from '../../inventory/types.js';
-import { TransportError, type ConnectTarget, type Connection, type Transport } from '../types.js';
+import { TransportError, wrongTransport, type Connection, type ConnectTarget, type Transport } from '../types.js';
 import { WsmanClient } from './client.js';
 import { WinrmConnection } from './connection.js';
 
@@ -18,7 +17,8 @@ export function createWinrmTransport(options: WinrmTransportOptions = {}): Trans
   return {
     name: 'winrm',
     async connect(target: ConnectTarget): Promise<Connection> {
-      const config = target.config as WinrmConfig;
+      if (target.transport !== 'winrm') throw wrongTransport('winrm', target);
+      const config = target.config;
       const fail = (message: string, hint: string) => new TransportError('auth', target.name, `${target.name}: ${message}`, hint);
       if (!config.user) throw fail('winrm.user is not set', 'set winrm.user (and winrm.password) for this target in the inventory');
       if (config.password === undefined) throw fail('winrm.password is not set', 'set winrm.password for this target in the inventory');
