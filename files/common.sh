@@ -19,15 +19,8 @@ umask 022
 NOOP=false
 [ "${PT__noop:-}" = true ] && NOOP=true
 
-# PE 3.7 defaults, in one place.
-PE_PUPPET=/opt/puppet/bin/puppet
-PE_SSLDIR=/etc/puppetlabs/puppet/ssl
-PE_CLIENT_DATADIR=/var/opt/lib/pe-puppet/client_data
-PE_BACKUP_DIR=/var/opt/lib/regen/backups
-# Where each kind of change may happen (override with the task's allowed_roots parameter).
-ROOTS_CERT_DIRS='["/etc/puppetlabs","/opt/puppet/share","/opt/puppet/var/lib/pgsql"]'
-ROOTS_REMOVE='["/etc/puppetlabs","/var/opt/lib/pe-puppet"]'
-ROOTS_RESTORE='["/etc/puppetlabs","/opt/puppet/share","/opt/puppet/var/lib/pgsql","/var/opt/lib/pe-puppet"]'
+# No Puppet path, owner or allowed root has a default here: the target's profile (profiles/*.yaml) owns
+# them, and regen passes them (plans explicitly, `regen task run` from the profile's task_parameters).
 
 # ---------------------------------------------------------------- JSON
 # awk functions shared by every awk program that writes JSON (run with LC_ALL=C: bytes in, bytes out).

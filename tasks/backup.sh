@@ -8,7 +8,7 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/manifest.sh"
 
 param_list paths ''
-param backup_dir "$PE_BACKUP_DIR"
+param backup_dir ''
 param label backup
 [ -n "$paths" ] || fail bad-param "paths is empty: give the directories or files to back up"
 check_pattern label "$label" '^[a-z0-9][a-z0-9._-]*$' "label"

@@ -8,8 +8,8 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/puppet.sh"
 . "$lib/pki.sh"
 
-param puppet "$PE_PUPPET"
-param ssldir "$PE_SSLDIR"
+param puppet ''
+param ssldir ''
 param_bool allow_existing false
 need_puppet "$puppet"
 check_path ssldir "$ssldir"

@@ -8,8 +8,8 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/puppet.sh"
 
 param_list certnames ''
-param puppet "$PE_PUPPET"
-param ssldir "$PE_SSLDIR"
+param puppet ''
+param ssldir ''
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names of the certificates to clean"
 for n in $certnames; do
   check_certname certnames "$n"

@@ -14,7 +14,7 @@ param certname ''
 param ssldir ''
 param ca_file ''
 param expected_ca_fingerprint ''
-param puppet "$PE_PUPPET"
+param puppet ''
 [ -z "$path" ] || [ -z "$certname" ] || fail bad-param "give path or certname, not both"
 if [ -z "$path" ]; then
   if [ -z "$certname" ] || [ -z "$ssldir" ]; then

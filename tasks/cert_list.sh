@@ -7,8 +7,8 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/common.sh"
 . "$lib/puppet.sh"
 
-param puppet "$PE_PUPPET"
-param ssldir "$PE_SSLDIR"
+param puppet ''
+param ssldir ''
 need_puppet "$puppet"
 check_path ssldir "$ssldir"
 need_ca "$CHECKED"

@@ -8,8 +8,8 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/puppet.sh"
 
 param_list certnames ''
-param puppet "$PE_PUPPET"
-param ssldir "$PE_SSLDIR"
+param puppet ''
+param ssldir ''
 param_bool allow_dns_alt_names false
 param wait_seconds 0
 check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"

@@ -10,7 +10,7 @@ param path ''
 param mode ''
 param_bool recursive false
 param_bool contents false
-param_list allowed_roots "$ROOTS_CERT_DIRS"
+param_list allowed_roots ''
 check_pattern mode "$mode" '^[0-7]{3,4}$' "octal mode such as 0400"
 guard_tree_target path "$path" "$allowed_roots"
 target=$GUARDED

@@ -12,7 +12,7 @@ param owner ''
 param group ''
 param_bool recursive false
 param_bool contents false
-param_list allowed_roots "$ROOTS_CERT_DIRS"
+param_list allowed_roots ''
 [ -n "$owner$group" ] || fail bad-param "give owner, group or both"
 [ -z "$owner" ] || check_account owner user "$owner"
 [ -z "$group" ] || check_account group group "$group"

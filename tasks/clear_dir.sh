@@ -6,7 +6,7 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/common.sh"
 
 param path ''
-param_list allowed_roots "$ROOTS_CERT_DIRS"
+param_list allowed_roots ''
 guard_path path "$path" "$allowed_roots"
 dir=$GUARDED
 [ -d "$dir" ] || fail not-a-directory "$dir is not a directory (or does not exist); nothing was removed" "{\"path\":$(json_str "$dir")}"

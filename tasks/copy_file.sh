@@ -11,7 +11,7 @@ param dest ''
 param owner ''
 param group ''
 param mode ''
-param_list allowed_roots "$ROOTS_CERT_DIRS"
+param_list allowed_roots ''
 check_path source "$source"
 source=$CHECKED
 [ -f "$source" ] || fail not-found "source $source is not an existing file" "{\"source\":$(json_str "$source")}"

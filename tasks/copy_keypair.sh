@@ -8,12 +8,12 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/fs.sh"
 
 param certname ''
-param ssldir "$PE_SSLDIR"
+param ssldir ''
 param dest_dir ''
 param owner ''
 param group ''
 param mode ''
-param_list allowed_roots "$ROOTS_CERT_DIRS"
+param_list allowed_roots ''
 check_certname certname "$certname"
 check_path ssldir "$ssldir"
 ssldir=$CHECKED

@@ -10,9 +10,9 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/pki.sh"
 . "$lib/manifest.sh"
 
-param puppet "$PE_PUPPET"
+param puppet ''
 param section master
-param_list disk_paths "[\"/etc/puppetlabs\",\"/opt/puppet\",\"/var/opt/lib/pe-puppet\",\"$PE_BACKUP_DIR\"]"
+param_list disk_paths ''
 check_pattern section "$section" '^(main|master|agent|user)$' "puppet.conf section"
 need_puppet "$puppet"
 for p in $disk_paths; do check_path disk_paths "$p"; done

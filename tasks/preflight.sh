@@ -11,10 +11,10 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/manifest.sh"
 . "$lib/verify.sh"
 
-param puppet "$PE_PUPPET"
-param_list supported_versions '["3.7","3.8"]'
+param puppet ''
+param_list supported_versions ''
 param_bool force false
-param backup_dir "$PE_BACKUP_DIR"
+param backup_dir ''
 param_list backup_paths ''
 param_bool require_root true
 param ssldir ''

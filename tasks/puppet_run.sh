@@ -7,7 +7,7 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/common.sh"
 . "$lib/puppet.sh"
 
-param puppet "$PE_PUPPET"
+param puppet ''
 param waitforcert 0
 param busy_wait 0
 check_pattern waitforcert "$waitforcert" '^[0-9]{1,4}$' "number of seconds (0 to 9999)"

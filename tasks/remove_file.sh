@@ -8,7 +8,7 @@ lib=${PT__installdir:-}/regen/files
 
 param path ''
 param_bool recursive false
-param_list allowed_roots "$ROOTS_REMOVE"
+param_list allowed_roots ''
 guard_path path "$path" "$allowed_roots" leaf
 target=$GUARDED
 present=true type=absent listing=

@@ -9,7 +9,7 @@ lib=${PT__installdir:-}/regen/files
 
 param archive ''
 param manifest ''
-param_list allowed_roots "$ROOTS_RESTORE"
+param_list allowed_roots ''
 check_path archive "$archive"
 archive=$CHECKED
 [ -n "$manifest" ] || manifest=${archive%.tar.gz}.manifest.tsv

@@ -11,14 +11,14 @@ lib=${PT__installdir:-}/regen/files
 . "$lib/pki.sh"
 . "$lib/verify.sh"
 
-param puppet "$PE_PUPPET"
+param puppet ''
 param ssldir ''
 param certname ''
 param_list expected_alt_names ''
 param old_ca_fingerprint ''
 param_list internal_certs ''
-param ssl_owner pe-puppet
-param ssl_group pe-puppet
+param ssl_owner ''
+param ssl_group ''
 param copies ''
 check_path puppet "$puppet"
 puppet=$CHECKED

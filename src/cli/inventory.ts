@@ -1,7 +1,8 @@
-// `regen inventory show -t SPEC`: the resolved targets with their merged config, secrets redacted.
+// `regen inventory show -t SPEC`: the resolved targets with their merged config (secrets redacted) and profile.
 import type { Argv } from 'yargs';
 import type { CommandSpec } from './commands.js';
 import { describeTarget } from '../inventory/index.js';
+import { profileChoice } from '../profiles/index.js';
 import { selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK } from './errors.js';
 import { printJson } from './output.js';
@@ -15,7 +16,7 @@ export function inventoryCommand(y: Argv, spec: CommandSpec) {
       .example('$0 inventory show -t \'web*,master\' --format json', 'Globs and lists, as JSON'),
     async (argv) => {
       const args = argv as unknown as GlobalArgs;
-      const targets = (await selectTargets(args, 'all')).map(describeTarget);
+      const targets = (await selectTargets(args, 'all')).map((t) => ({ ...describeTarget(t), profile: profileChoice(t) }));
       if (args.format === 'json') printJson({ targets, count: targets.length });
       else {
         for (const t of targets) process.stdout.write(`${t.name}\n${indent(JSON.stringify(t, null, 2))}\n`);

@@ -1,5 +1,9 @@
 // `regen plan list` and `regen plan show NAME`, for people and as JSON.
-import type { PlanDescription, PlanSummary } from '../plans/index.js';
+import { existsSync } from 'node:fs';
+import { loadInventory } from '../inventory/index.js';
+import { loadPlan, type Plan, type PlanDescription, type PlanSummary } from '../plans/index.js';
+import { DEFAULT_PROFILE, profileChoice, profileReads, profileValue, type ProfileChoice } from '../profiles/index.js';
+import type { GlobalArgs } from './context.js';
 import { EXIT_OK } from './errors.js';
 import { printJson, type Format } from './output.js';
 
@@ -15,9 +19,9 @@ export function printPlanList(plans: PlanSummary[], format: Format): number {
   return EXIT_OK;
 }
 
-export function printPlanDescription(plan: PlanDescription, format: Format): number {
+export function printPlanDescription(plan: PlanDescription, profiles: PlanProfiles, format: Format): number {
   if (format === 'json') {
-    printJson(plan);
+    printJson({ ...plan, profile: profiles });
     return EXIT_OK;
   }
   const out: string[] = [plan.name, '', `  ${oneLine(plan.description)}`, '', `Usage: regen plan ${plan.name} [-t TARGETS] [key=value ...] [--dry-run] [--yes]`, '', 'Parameters:'];
@@ -35,8 +39,39 @@ export function printPlanDescription(plan: PlanDescription, format: Format): num
     const text = s.description ?? s.text;
     if (text) out.push(`        ${oneLine(text)}`);
   }
+  out.push('', ...profileLines(profiles));
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT_OK;
+}
+
+/** The profile values a plan reads, and which profile each of its default (or -t) targets uses. */
+export interface PlanProfiles {
+  targets: Array<{ target: string } & ProfileChoice>;
+  /** Why no target is listed (no inventory, or the spec does not resolve), if none is. */
+  targets_note?: string;
+  reads: Array<{ path: string; value: unknown }>;
+}
+
+export async function planProfiles(plan: Plan, args: GlobalArgs): Promise<PlanProfiles> {
+  const reads = profileReads(plan, (name) => loadPlan(name.replace(/^regen::/, ''))).map((p) => ({ path: p, value: profileValue(p) }));
+  const spec = args.targets ?? (typeof plan.parameters.targets?.default === 'string' ? plan.parameters.targets.default : undefined);
+  if (!spec) return { targets: [], targets_note: 'the plan has no default targets; give -t to see their profiles', reads };
+  if (!existsSync(args.inventory)) return { targets: [], targets_note: `no inventory at ${args.inventory}: give -i FILE to see which profile '${spec}' uses`, reads };
+  try {
+    const targets = (await loadInventory(args.inventory)).resolve(spec);
+    return { targets: targets.map((t) => ({ target: t.name, ...profileChoice(t) })), reads };
+  } catch (e) {
+    return { targets: [], targets_note: `targets '${spec}' not resolved (${(e as Error).message.split('\n')[0]})`, reads };
+  }
+}
+
+function profileLines(p: PlanProfiles): string[] {
+  const out = [`Profile (each target's var \`profile\`, default ${DEFAULT_PROFILE}; overrides under \`profile_overrides\`):`];
+  for (const t of p.targets) out.push(`  ${t.target}: ${t.name} (${t.file})${t.overrides.length ? ` + overrides of ${t.overrides.join(', ')}` : ''}`);
+  if (p.targets_note) out.push(`  ${p.targets_note}`);
+  out.push(`Profile values it reads (as in ${DEFAULT_PROFILE}; a target's own profile and overrides apply at run time):`);
+  for (const r of p.reads) out.push(`  ${r.path} = ${JSON.stringify(r.value)}`);
+  return out;
 }
 
 function oneLine(text: string): string {

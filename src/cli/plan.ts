@@ -12,7 +12,7 @@ import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, withRunOptio
 import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
 import { printJson } from './output.js';
 import { printPlanResult } from './plan-report.js';
-import { printPlanDescription, printPlanList } from './plan-show.js';
+import { planProfiles, printPlanDescription, printPlanList } from './plan-show.js';
 
 export interface PlanArgs extends GlobalArgs {
   name?: string;
@@ -48,7 +48,10 @@ export function planCommand(y: Argv, spec: CommandSpec) {
 async function runPlanCommand(args: PlanArgs): Promise<number> {
   const [first, ...rest] = [args.name ?? '', ...args.words];
   if (first === 'list') return printPlanList(listPlans(), args.format);
-  if (first === 'show') return printPlanDescription(describePlan(loadPlanOrFail(rest[0])), args.format);
+  if (first === 'show') {
+    const plan = loadPlanOrFail(rest[0]);
+    return printPlanDescription(describePlan(plan), await planProfiles(plan, args), args.format);
+  }
   const [planName, ...words] = first === 'run' ? rest : [first, ...rest];
   const plan = loadPlanOrFail(planName);
   const { params: fromWords, problems } = parsePlanParams(plan, words);

@@ -6,6 +6,7 @@ import { runTask } from '../runner/run-task.js';
 import { findTask, loadTasks } from '../tasks/load.js';
 import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
 import type { Task } from '../tasks/types.js';
+import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
 import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
 import { printHumanResults, printJson } from './output.js';
@@ -42,16 +43,18 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
   const [taskName, ...words] = first === 'run' ? rest : [first, ...rest];
   const task = findTask(tasks, taskName ?? missing('regen task run NAME -t TARGETS'));
   const params = { ...paramsFromFlag(args.params), ...parsed(task, words) };
-  const problems = checkParameters(task, params);
-  if (problems.length > 0) throw new UsageError(`${problems.join('\n')}\nSee \`regen task show ${task.name}\`.`);
+  // The user's values first, with the default profile standing in for what each target's profile will give.
+  refuseProblems(task, checkParameters(task, { ...profileTaskParameters(task, undefined, params), ...params }));
   if (args['dry-run'] && !task.metadata.supports_noop) {
     throw new UsageError(`task '${task.name}' does not support --dry-run (no-op mode), so it was not run`);
   }
   const targets = await selectTargets(args);
+  const perTarget = new Map(targets.map((t) => [t.name, { ...profileTaskParameters(task, t, params), ...params }]));
+  for (const t of targets) refuseProblems(task, checkParameters(task, perTarget.get(t.name)!).map((p) => `${t.name} (profile ${profileNameOf(t)}): ${p}`));
   const ctx = createRunContext(args, `task-${task.name}`, targets);
   const started = Date.now();
   try {
-    const items = await runTask(task, targets, params, ctx, { concurrency: args.concurrency });
+    const items = await runTask(task, targets, (t) => perTarget.get(t.name)!, ctx, { concurrency: args.concurrency });
     recordRun(rerunFile(args), `task ${task.name}`, items);
     const summary = { items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir };
     if (args.format === 'json') printJson(summary);
@@ -60,6 +63,10 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
   } finally {
     await ctx.pool.closeAll();
   }
+}
+
+function refuseProblems(task: Task, problems: string[]): void {
+  if (problems.length > 0) throw new UsageError(`${problems.join('\n')}\nSee \`regen task show ${task.name}\`.`);
 }
 
 function parsed(task: Task, words: string[]): Params {
@@ -86,10 +93,12 @@ function showTask(task: Task, args: TaskArgs): number {
     printJson({ name: task.name, ...meta });
     return EXIT_OK;
   }
+  const profiled = profileTaskParameters(task, undefined);
   const out: string[] = [`${task.name}${meta.supports_noop ? '' : ' (no --dry-run support)'}`, '', `  ${meta.description ?? ''}`, ''];
   out.push('Usage:', `  regen task ${task.name} -t TARGETS${Object.keys(meta.parameters ?? {}).map((p) => ` ${p}=...`).join('')}`, '', 'Parameters:');
   for (const [name, spec] of Object.entries(meta.parameters ?? {})) {
-    const dflt = spec.default === undefined ? '' : `  (default: ${JSON.stringify(spec.default)})`;
+    const fromProfile = name in profiled ? `  (default: the target's profile, ${DEFAULT_PROFILE}: ${JSON.stringify(profiled[name])})` : '';
+    const dflt = spec.default === undefined ? fromProfile : `  (default: ${JSON.stringify(spec.default)})`;
     out.push(`  ${name}  ${spec.type ?? 'Any'}${dflt}${spec.sensitive ? '  [sensitive]' : ''}`, `      ${spec.description ?? ''}`);
   }
   const impls = (meta.implementations ?? []).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);

@@ -89,7 +89,7 @@ async function buildHost(host: SandboxHost, args: string[]): Promise<void> {
   }
 }
 
-/** A Bolt inventory whose per-host `pe` vars move every PE path under that host's sandbox root. */
+/** A Bolt inventory whose per-host `profile_overrides` move every PE path under that host's sandbox root. */
 export function inventoryYaml(master: SandboxHost, agents: SandboxHost[]): string {
   const user = os.userInfo().username;
   const group = groupName();
@@ -97,7 +97,7 @@ export function inventoryYaml(master: SandboxHost, agents: SandboxHost[]): strin
     const r = (p: string) => path.join(h.root, p);
     const owned = (p: string) => ({ path: r(p), owner: user, group });
     return {
-      pe: {
+      profile_overrides: {
         puppet: r('opt/puppet/bin/puppet'),
         confdir: r('etc/puppetlabs/puppet'),
         ssldir: r('etc/puppetlabs/puppet/ssl'),
@@ -123,7 +123,7 @@ export function inventoryYaml(master: SandboxHost, agents: SandboxHost[]): strin
       { name: 'agents', targets: agents.map(target) },
     ],
   };
-  return `# A simulated PE 3.7 site built by \`regen demo\`: every host is a directory of this sandbox,\n# reached through the local transport; vars.pe points each host's PE paths into its directory.\n${stringify(inventory)}`;
+  return `# A simulated PE 3.7 site built by \`regen demo\`: every host is a directory of this sandbox,\n# reached through the local transport; vars.profile_overrides points each host's PE paths into its directory.\n${stringify(inventory)}`;
 }
 
 function groupName(): string {

@@ -69,7 +69,7 @@ describe('inventory.example.yaml', () => {
     ]);
     const legacy = describeTarget(inv.resolve('legacy')[0]);
     expect(legacy).toMatchObject({ host: '10.20.0.15', config: { user: 'root', port: 2222 } });
-    expect(master.vars).toEqual({ pe: { backup_dir: '/var/opt/lib/regen/backups' } });
+    expect(master.vars).toEqual({ profile: 'pe37', profile_overrides: { backup_dir: '/var/opt/lib/regen/backups' } });
 
     const sql = describeTarget(inv.resolve('sql01')[0]);
     expect(sql.config).toEqual({

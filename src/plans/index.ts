@@ -9,5 +9,4 @@ export { describePlan, listPlans } from './describe.js';
 export type { PlanDescription, PlanSummary, StepDescription } from './describe.js';
 export { evaluate, ExpressionError, parseTemplate, Pending } from './expr.js';
 export type { Scope } from './expr.js';
-export { loadPeDefaults, peFor, PE_DEFAULTS_FILE } from './pe-defaults.js';
 export type { PlanFailure, PlanResult, StepError, StepOutcome, StepStatus, StepTargetOutcome } from './result.js';

@@ -9,8 +9,6 @@ import { editDistance } from '../tasks/load.js';
 import { PlanError, shortName, stepKind, stepLabel, type Plan, type PlanSource, type PlanStep } from './types.js';
 
 export const PLAN_SCHEMA_FILE = path.join(PLANS_DIR, 'plan.schema.json');
-/** Files of plans/ that are not plans. */
-const NOT_PLANS = new Set(['pe37-defaults.yaml']);
 const PLAN_NAME = /^[a-z][a-z0-9_]*$/;
 
 let validator: ValidateFunction | undefined;
@@ -24,7 +22,7 @@ function schemaValidator(): ValidateFunction {
 export function planNames(dir = PLANS_DIR): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') && !NOT_PLANS.has(f))
+    .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length))
     .filter((n) => PLAN_NAME.test(n))
     .sort();

@@ -15,7 +15,7 @@ export function checkParameterDeclarations(plan: Plan): string[] {
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(plan.parameters)) {
     const where = `${plan.source.file}:${plan.source.lineOf(['parameters', name])}: parameter '${name}'`;
-    if (['target', 'vars', 'pe'].includes(name)) problems.push(`${where}: '${name}' is reserved for expressions; choose another name`);
+    if (['target', 'vars', 'profile'].includes(name)) problems.push(`${where}: '${name}' is reserved for expressions; choose another name`);
     let type: PuppetType;
     try {
       type = planParameterType(spec);

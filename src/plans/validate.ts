@@ -9,7 +9,7 @@ import type { Task } from '../tasks/types.js';
 import { ExpressionError, hasExpressions, parseTemplate, pathsOf } from './expr.js';
 import { loadPlan } from './load.js';
 import { checkParameterDeclarations, planParameterType } from './params.js';
-import { checkPePath } from './pe-defaults.js';
+import { checkProfilePath } from '../profiles/profile.js';
 import { PlanError, shortName, stepKind, stepLabel, type Plan, type PlanStep } from './types.js';
 
 /** The tasks and plans a plan may use; sub-plans are loaded once and kept. */
@@ -33,7 +33,7 @@ export class PlanLibrary {
   }
 }
 
-export const ROOTS = ['target', 'vars', 'pe'] as const;
+export const ROOTS = ['target', 'vars', 'profile'] as const;
 /** What `${target.X}` may read (its connection config stays out of plans: it holds secrets). */
 export const TARGET_FIELDS = ['name', 'uri', 'host', 'alias', 'vars', 'facts', 'groups'];
 
@@ -179,8 +179,8 @@ function checkReferences(
     if (typeof part === 'string') continue;
     for (const ref of pathsOf(part.expr)) {
       if (known.has(ref.root)) {
-        if (ref.root === 'pe') {
-          const bad = checkPePath(ref.segments);
+        if (ref.root === 'profile') {
+          const bad = checkProfilePath(ref.segments);
           if (bad) report(path, `'${part.source}': ${bad}`);
         }
         const field = ref.segments[0];
@@ -196,7 +196,7 @@ function checkReferences(
       }
       const near = [...known].filter((k) => editDistance(k, ref.root) <= 2);
       report(path, `'${part.source}': unknown name '${ref.root}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; `
-        + `an expression starts with a plan parameter, an earlier step's name, target, vars or pe`);
+        + `an expression starts with a plan parameter, an earlier step's name, target, vars or profile`);
     }
   }
 }

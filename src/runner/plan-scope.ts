@@ -2,7 +2,7 @@
 // and the scope ${...} expressions see: plan parameters, earlier steps' results, target, vars, pe.
 import type { Target } from '../inventory/types.js';
 import { ExpressionError, Pending, evaluate, type Scope } from '../plans/expr.js';
-import { peFor, type PeValues } from '../plans/pe-defaults.js';
+import { profileFor, type ProfileValues } from '../profiles/profile.js';
 import type { PlanFailure, StepOutcome } from '../plans/result.js';
 import type { Plan } from '../plans/types.js';
 import type { PlanLibrary } from '../plans/validate.js';
@@ -45,7 +45,7 @@ export interface Run {
   confirmLock: Mutex;
   /** Calls of `merge:` steps, gathered per step and target. */
   merger: CallMerger;
-  pe: Map<string, PeValues>;
+  profiles: Map<string, ProfileValues>;
   runFrame(frame: Frame): Promise<FrameResult>;
 }
 
@@ -86,7 +86,7 @@ export function scopeFor(frame: Frame, target?: Target): Scope {
         if (!current) throw new ExpressionError(`'${root}' means nothing here: this is evaluated for the plan, not for one target`);
         return { value: root === 'target' ? targetView(current) : current.vars };
       }
-      if (root === 'pe') return { value: peOf(frame.run, current) };
+      if (root === 'profile') return { value: profileOf(frame.run, current) };
       return undefined;
     },
   };
@@ -117,10 +117,10 @@ function targetView(t: Target): Record<string, unknown> {
   return { name: t.name, uri: t.uri, host: t.host, alias: t.alias, vars: t.vars, facts: t.facts, groups: t.groups };
 }
 
-function peOf(run: Run, target: Target | undefined): PeValues {
+function profileOf(run: Run, target: Target | undefined): ProfileValues {
   const key = target?.name ?? '';
-  let values = run.pe.get(key);
-  if (!values) run.pe.set(key, (values = peFor(target)));
+  let values = run.profiles.get(key);
+  if (!values) run.profiles.set(key, (values = profileFor(target)));
   return values;
 }
 

@@ -23,7 +23,7 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   const { values, problems } = resolvePlanParams(plan, params);
   if (problems.length > 0) throw new PlanError(problems);
   opts.ctx.log?.addSecrets(sensitivePlanParams(plan).map((n) => values[n]));
-  const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), pe: new Map(), runFrame };
+  const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), profiles: new Map(), runFrame };
   const frame: Frame = { run, plan, params: values, path: [], results: new Map(), planTarget: singleTarget(run, values) };
   const resumed = opts.fromStep ? resumedSteps(opts.stateFile, plan, opts.fromStep) : new Map<string, StepOutcome>();
   const start = opts.fromStep ? plan.steps.findIndex((s) => s.name === opts.fromStep) : 0;

@@ -69,10 +69,12 @@ export async function runTaskOnTarget(
 
 /** Runs a task on many targets, at most `concurrency` at a time, under one reporter section. */
 export async function runTask(
-  task: Task, targets: Target[], params: Params, ctx: RunContext, options: { concurrency?: number; title?: string } = {},
+  task: Task, targets: Target[], params: Params | ((target: Target) => Params), ctx: RunContext,
+  options: { concurrency?: number; title?: string } = {},
 ): Promise<TargetResult[]> {
+  const paramsOf = typeof params === 'function' ? params : () => params;
   return ctx.reporter.section(options.title ?? `task ${task.name}`, targets.map((t) => t.name), (item) =>
-    mapLimit(targets, options.concurrency ?? 10, (target) => runTaskOnTarget(target, task, params, ctx, task.name, item(target.name))),
+    mapLimit(targets, options.concurrency ?? 10, (target) => runTaskOnTarget(target, task, paramsOf(target), ctx, task.name, item(target.name))),
   );
 }
 

@@ -143,7 +143,7 @@ describe('run-as root through sudo with inventory passwords', () => {
 function bundleWithTokenTask(): string {
   const pkg = join(dir, 'pkg');
   cpSync(join(REPO_ROOT, 'dist', 'src'), join(pkg, 'dist', 'src'), { recursive: true });
-  for (const d of ['tasks', 'files', 'plans']) cpSync(join(REPO_ROOT, d), join(pkg, d), { recursive: true });
+  for (const d of ['tasks', 'files', 'plans', 'profiles']) cpSync(join(REPO_ROOT, d), join(pkg, d), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'));
   writeFileSync(join(pkg, 'package.json'), '{"name": "regen-copy", "type": "module"}\n');
   writeFileSync(join(pkg, 'tasks', 'token_check.json'), JSON.stringify({

@@ -72,7 +72,7 @@ describe('regen task list / show', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toContain('regen task clear_dir -t TARGETS path=... allowed_roots=...');
     expect(show.stdout).toMatch(/^ {2}path {2}String\[1\]$/m);
-    expect(show.stdout).toMatch(/^ {2}allowed_roots {2}Array\[String\[1\]\] {2}\(default: \["\/etc\/puppetlabs"/m);
+    expect(show.stdout).toMatch(/^ {2}allowed_roots {2}Array\[String\[1\]\] {2}\(default: the target's profile, pe37: \["\/etc\/puppetlabs"/m);
     expect(show.stdout).toContain('Implementations: clear_dir.sh (shell), clear_dir.ps1 (powershell)');
   });
 });

@@ -69,7 +69,7 @@ describe('a failure in the middle of regen plan master', () => {
   let failed: CliRun;
   let caAfterFailure: string;
   beforeAll(async () => {
-    writeInventory(sim, inventory, { pe: { [MASTER]: { dirs: { puppetdb: { owner: 'nosuchuser' } } } }, connectTimeout: 5 });
+    writeInventory(sim, inventory, { profile: { [MASTER]: { dirs: { puppetdb: { owner: 'nosuchuser' } } } }, connectTimeout: 5 });
     failed = await regen(['plan', 'master', '-i', inventory, '--yes'], { stateDir: dir });
     caAfterFailure = fingerprintOf(caFile());
   });

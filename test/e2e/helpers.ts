@@ -119,8 +119,8 @@ export async function sh(host: SimHost, command: string): Promise<string> {
 export const HOST_BACKUP_DIR = '/var/opt/lib/regen/backups';
 
 export interface InventoryOptions {
-  /** `vars.pe` per target name: overrides of the PE defaults (plans/pe37-defaults.yaml). */
-  pe?: Record<string, Record<string, unknown>>;
+  /** `vars.profile_overrides` per target name: overrides of the profile's values (profiles/pe37.yaml). */
+  profile?: Record<string, Record<string, unknown>>;
   /** Seconds to wait for an SSH handshake (an unreachable host fails after this). */
   connectTimeout?: number;
 }
@@ -129,9 +129,9 @@ export interface InventoryOptions {
 export function writeInventory(sim: SimDeployment, file: string, opts: InventoryOptions = {}): string {
   const inv = parse(sim.inventoryYaml(file));
   if (opts.connectTimeout !== undefined) inv.config.ssh['connect-timeout'] = opts.connectTimeout;
-  // Inventory vars merge one level deep, so each target gets its whole `pe` map.
+  // Inventory vars merge one level deep, so each target gets its whole `profile_overrides` map.
   for (const group of inv.groups) {
-    for (const t of group.targets) t.vars = { pe: { backup_dir: HOST_BACKUP_DIR, ...opts.pe?.[t.name] } };
+    for (const t of group.targets) t.vars = { profile_overrides: { backup_dir: HOST_BACKUP_DIR, ...opts.profile?.[t.name] } };
   }
   writeFileSync(file, stringify(inv));
   return file;

@@ -94,7 +94,7 @@ function writeMixedInventory(file: string, sim: SimDeployment, windows: WindowsN
   });
   // Backups stay inside each Linux host's private /var/opt/lib (see HOST_BACKUP_DIR in helpers.ts);
   // the Windows agents keep the Windows default under C:\ProgramData\PuppetLabs.
-  const linuxVars = { pe: { backup_dir: HOST_BACKUP_DIR } };
+  const linuxVars = { profile_overrides: { backup_dir: HOST_BACKUP_DIR } };
   const inventory = {
     version: 2,
     config: { transport: 'ssh', ssh: { user: 'root', 'host-key-check': true, 'known-hosts': sim.knownHostsPath, 'connect-timeout': 5 } },

@@ -75,7 +75,7 @@ describe('validation before connecting', () => {
   });
 
   it('a parameter of the wrong type: exit 2 with file:line, no connection', async () => {
-    const { file, line } = brokenPlan('bad_type', 'parameters: {puppet: "${pe.puppet}", busy_wait: 300}', 'parameters: {puppet: "${pe.puppet}", busy_wait: 300, waitforcert: soon}', 'waitforcert: soon');
+    const { file, line } = brokenPlan('bad_type', 'parameters: {puppet: "${profile.puppet}", busy_wait: 300}', 'parameters: {puppet: "${profile.puppet}", busy_wait: 300, waitforcert: soon}', 'waitforcert: soon');
     await expectRejected(file, line, 'waitforcert');
   });
 
@@ -84,8 +84,8 @@ describe('validation before connecting', () => {
     await expectRejected(file, line, 'fact.ssldir');
   });
 
-  it('an unknown PE default: exit 2 with file:line, no connection', async () => {
-    const { file, line } = brokenPlan('bad_pe', 'owner: "${pe.dirs.pgsql.owner}", group: "${pe.dirs.pgsql.group}", contents', 'owner: "${pe.dirs.pgsql.onwer}", group: "${pe.dirs.pgsql.group}", contents', 'onwer');
+  it('an unknown profile key: exit 2 with file:line, no connection', async () => {
+    const { file, line } = brokenPlan('bad_profile', '\n      owner: "${profile.dirs.pgsql.owner}"\n', '\n      owner: "${profile.dirs.pgsql.onwer}"\n', 'onwer');
     await expectRejected(file, line, 'onwer');
   });
 });

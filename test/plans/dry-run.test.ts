@@ -28,7 +28,7 @@ steps:
     parameters: {json: '{"archive":"\${backup.recorded}","pw":"\${password}"}'}
   - name: after
     task: record
-    parameters: {file: "\${out}", line: "kept \${backup.recorded} in \${pe.ssldir}", count: "\${facts.n ?? 7}"}
+    parameters: {file: "\${out}", line: "kept \${backup.recorded} in \${profile.ssldir}", count: "\${facts.n ?? 7}"}
 `);
 });
 afterAll(() => b.cleanup());

@@ -34,7 +34,7 @@ describe('plan validation', () => {
     parameters: {json: '{"certname":"m1"}'}
   - name: note
     task: regen::record
-    parameters: {file: /tmp/x, line: "\${facts.certname} \${pe.ssldir} \${target.name}", count: 3}
+    parameters: {file: /tmp/x, line: "\${facts.certname} \${profile.ssldir} \${target.name}", count: 3}
   - message: "done on \${facts.certname}"
 return:
   certname: \${facts.certname}
@@ -69,7 +69,7 @@ return:
     expect(problems.some((p) => p.startsWith("FILE:12: again: parameters: task 'record' needs parameter 'file'"))).toBe(true);
   });
 
-  it('rejects unknown names, later steps and unknown pe keys in expressions', () => {
+  it('rejects unknown names, later steps and unknown profile keys in expressions', () => {
     const problems = problemsOf('refs', `${header}  - name: facts
     task: emit
     parameters: {json: '{}'}
@@ -78,15 +78,15 @@ return:
     parameters:
       file: "\${fact.path}"
       line: "\${later.value}"
-      count: "\${pe.sldir ?? 1}"
+      count: "\${profile.sldir ?? 1}"
   - name: later
     task: emit
     parameters: {json: '{}'}
   - message: "\${facts.x"
 `);
-    expect(problems).toContain("FILE:10: use: parameters.file: '${fact.path}': unknown name 'fact' (did you mean facts?); an expression starts with a plan parameter, an earlier step's name, target, vars or pe");
+    expect(problems).toContain("FILE:10: use: parameters.file: '${fact.path}': unknown name 'fact' (did you mean facts?); an expression starts with a plan parameter, an earlier step's name, target, vars or profile");
     expect(problems).toContain("FILE:11: use: parameters.line: '${later.value}' refers to step 'later', which runs later (step 3)");
-    expect(problems.find((p) => p.startsWith('FILE:12: use: parameters.count:'))).toMatch(/pe has no key 'sldir'/);
+    expect(problems.find((p) => p.startsWith('FILE:12: use: parameters.count:'))).toMatch(/profile has no key 'sldir'/);
     expect(problems.find((p) => p.startsWith('FILE:16: step 4 (message): message:'))).toMatch(/no closing/);
   });
 

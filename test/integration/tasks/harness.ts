@@ -10,6 +10,7 @@ import { SIM_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { buildInvocation } from '../../../src/tasks/invocation.js';
 import { resolveImplementation } from '../../../src/tasks/load.js';
 import { withDefaults, type Params } from '../../../src/tasks/parameters.js';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { sshTransport } from '../../../src/transports/ssh/index.js';
 import type { Connection } from '../../../src/transports/types.js';
@@ -35,13 +36,13 @@ export class TaskHarness {
     return new TaskHarness(sshd, connection);
   }
 
-  /** Runs a task with the metadata's defaults filled in (as the runner does), through sh -s on the target. */
+  /** Runs a task as `regen task run` does: the default profile's values and the metadata's defaults filled in, through sh -s. */
   async run(name: string, params: Params = {}, options: { noop?: boolean } = {}): Promise<TaskRun> {
     // Read this task's metadata alone (metadata.test.ts validates the whole bundle with the loader).
     const metadataPath = path.join(TASKS_DIR, `${name}.json`);
     const task: Task = { name, metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) };
     const impl = resolveImplementation(task, 'posix');
-    const invocation = buildInvocation(impl, withDefaults(task, params), { noop: options.noop });
+    const invocation = buildInvocation(impl, withDefaults(task, { ...profileTaskParameters(task, undefined, params), ...params }), { noop: options.noop });
     const result = await this.connection.exec(invocation.command, { stdin: invocation.stdin, timeoutMs: 120_000 });
     let value: Record<string, any>;
     try {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { loadTasks } from '../../../src/tasks/load.js';
 import { readSchema } from '../../support/schemas.js';
@@ -55,13 +56,16 @@ describe('POSIX task metadata', () => {
     }
   });
 
-  it('has destructive tasks that take allowed_roots, with PE 3.7 defaults', () => {
+  it('has destructive tasks that take allowed_roots with no default of their own: the profile gives them, inside PE 3.7 dirs', () => {
+    const profiled = (task: string) => profileTaskParameters({ name: task, metadataPath: '', metadata: JSON.parse(readFileSync(path.join(TASKS_DIR, `${task}.json`), 'utf8')) }, undefined);
     for (const name of ['clear_dir', 'remove_file', 'copy_file', 'copy_keypair', 'chown', 'chmod', 'restore']) {
       const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
       const roots = meta.parameters.allowed_roots;
       expect(roots.type, name).toBe('Array[String[1]]');
-      expect(roots.default.length, name).toBeGreaterThan(0);
-      for (const r of roots.default) expect(r).toMatch(/^\/(etc\/puppetlabs|opt\/puppet\/|var\/opt\/lib\/pe-puppet)/);
+      expect(roots.default, name).toBeUndefined();
+      const given = profiled(name).allowed_roots as string[];
+      expect(given.length, name).toBeGreaterThan(0);
+      for (const r of given) expect(r).toMatch(/^\/(etc\/puppetlabs|opt\/puppet\/|var\/opt\/lib\/pe-puppet)/);
     }
   });
 

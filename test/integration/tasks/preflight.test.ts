@@ -12,6 +12,7 @@ import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js'
 import { buildInvocation } from '../../../src/tasks/invocation.js';
 import { resolveImplementation, validateMetadata } from '../../../src/tasks/load.js';
 import { checkParameters, withDefaults, type Params } from '../../../src/tasks/parameters.js';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { localTransport } from '../../../src/transports/local.js';
 import { SimMaster, snapshot, TaskHarness, tempTree } from './harness.js';
@@ -46,7 +47,7 @@ const backupPaths = (host: SimMaster) => ['etc/puppetlabs/puppet/ssl', 'etc/pupp
 const params = (host: SimMaster, more: Params = {}): Params => {
   const p = { puppet: host.puppet, ssldir: host.ssldir, backup_dir: path.join(host.root, 'var/lib/regen/backups'),
     backup_paths: backupPaths(host), ...more };
-  expect(checkParameters(taskOf('preflight'), p)).toEqual([]);
+  expect(checkParameters(taskOf('preflight'), { ...profileTaskParameters(taskOf('preflight'), undefined, p), ...p })).toEqual([]);
   return p;
 };
 type Check = { name: string; ok: boolean; detail: string };
@@ -161,7 +162,7 @@ describe('preflight as a non-root user', () => {
   /** Runs preflight through the invocation builder and the local transport as `nobody` (sudo -u nobody). */
   async function runAsNobody(p: Params): Promise<{ exitCode: number | null; value: Record<string, any> }> {
     const task = taskOf('preflight');
-    const invocation = buildInvocation(resolveImplementation(task, 'posix'), withDefaults(task, p));
+    const invocation = buildInvocation(resolveImplementation(task, 'posix'), withDefaults(task, { ...profileTaskParameters(task, undefined, p), ...p }));
     const conn = await localTransport.connect({ name: 'local', host: 'localhost', transport: 'local', config: { 'run-as': 'nobody' } });
     try {
       const r = await conn.exec(invocation.command, { stdin: invocation.stdin, timeoutMs: 60_000 });

@@ -93,6 +93,22 @@ describe('service', () => {
     expect(err.msg).toContain('unrecognized service');
     host.remove();
   });
+
+  it('acts on several services in their order, and stops at the first that fails, leaving the rest untouched', async () => {
+    const host = sim.copy();
+    const names = ['pe-httpd', 'pe-activemq', 'pe-puppetdb'];
+    const all = await h.ok('service', { names, action: 'stop', puppet: host.puppet });
+    expect(all.action).toBe('stop');
+    expect(all.services.map((s: any) => [s.service, s.after, s.changed])).toEqual(names.map((n) => [n, 'stopped', true]));
+    for (const n of names) expect(serviceState(host, n)).toBe('stopped');
+    const err = await h.error('service', { names: ['pe-httpd', 'pe-nosuch', 'pe-activemq'], action: 'start', puppet: host.puppet });
+    expect(err.kind).toBe('regen/service-failed');
+    expect(err.msg).toMatch(/^start of pe-nosuch failed after pe-httpd \(the rest not touched\)/);
+    expect(serviceState(host, 'pe-httpd')).toBe('running');
+    expect(serviceState(host, 'pe-activemq')).toBe('stopped');
+    expect((await h.error('service', { name: 'pe-httpd', names, puppet: host.puppet })).msg).toContain('not both');
+    host.remove();
+  });
 });
 
 describe('the CA rebuild of Step 2', () => {
@@ -172,7 +188,7 @@ describe('the CA rebuild of Step 2', () => {
     const empty = path.join(scratch, 'empty-ssl');
     execFileSync('mkdir', ['-p', empty]);
     for (const task of ['cert_list', 'cert_generate', 'cert_sign', 'cert_clean']) {
-      const err = await h.error(task, { puppet: sim.puppet, ssldir: empty, certname: 'x', certnames: ['x'] });
+      const err = await h.error(task, { puppet: sim.puppet, ssldir: empty, ...(task === 'cert_generate' ? { certname: 'x' } : { certnames: ['x'] }) });
       expect(err.kind, task).toBe('regen/no-ca');
     }
     expect(readdirSync(empty)).toEqual([]);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { checkParameters, type Params } from '../../../src/tasks/parameters.js';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { ids, SimMaster, snapshot, TaskHarness } from './harness.js';
 
@@ -76,7 +77,7 @@ function params(host: SimMaster, more: Params = {}): Params {
     old_ca_fingerprint: oldFingerprint, internal_certs: INTERNAL, copies: Object.values(dirs(host)), ...more };
   const metadataPath = path.join(TASKS_DIR, 'verify_master.json');
   const task: Task = { name: 'verify_master', metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) };
-  expect(checkParameters(task, p)).toEqual([]);
+  expect(checkParameters(task, { ...profileTaskParameters(task, undefined, p), ...p })).toEqual([]);
   return p;
 }
 

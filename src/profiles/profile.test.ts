@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../inventory/types.js';
-import { checkPePath, loadPeDefaults, peFor } from './pe-defaults.js';
+import { checkProfilePath, loadProfile, profileFor, profileNames } from './profile.js';
 
-function target(transport: 'ssh' | 'winrm', pe?: Record<string, unknown>): Target {
+function target(transport: 'ssh' | 'winrm', overrides?: Record<string, unknown>, vars: Record<string, unknown> = {}): Target {
   return {
-    name: 't', host: 't', alias: [], groups: [], facts: {}, vars: pe ? { pe } : {},
+    name: 't', host: 't', alias: [], groups: [], facts: {}, vars: overrides ? { ...vars, profile_overrides: overrides } : vars,
     config: { transport, ssh: {}, winrm: {}, local: {} },
   };
 }
 
-describe('PE 3.7 defaults', () => {
+describe('the pe37 profile', () => {
   it('hold the procedure’s paths, owners and service orders', () => {
-    const pe = peFor(undefined);
+    const pe = profileFor(undefined);
     expect(pe.puppet).toBe('/opt/puppet/bin/puppet');
     expect(pe.cadir).toBe('/etc/puppetlabs/puppet/ssl/ca');
     expect(pe.catalog_dir).toBe('/var/opt/lib/pe-puppet/client_data/catalog');
@@ -28,7 +28,7 @@ describe('PE 3.7 defaults', () => {
   });
 
   it('follow an overridden root path through every value derived from it', () => {
-    const pe = peFor(target('ssh', { ssldir: '/sandbox/ssl', dirs: { pgsql: { path: '/sandbox/pg' } } }));
+    const pe = profileFor(target('ssh', { ssldir: '/sandbox/ssl', dirs: { pgsql: { path: '/sandbox/pg' } } }));
     expect(pe.cadir).toBe('/sandbox/ssl/ca');
     expect((pe.dirs as Record<string, Record<string, string>>).ssl.path).toBe('/sandbox/ssl');
     expect((pe.dirs as Record<string, Record<string, string>>).pgsql).toMatchObject({ path: '/sandbox/pg', owner: 'pe-postgres' });
@@ -37,7 +37,7 @@ describe('PE 3.7 defaults', () => {
   });
 
   it('lay the Windows section over the defaults on WinRM targets', () => {
-    const pe = peFor(target('winrm'));
+    const pe = profileFor(target('winrm'));
     expect(pe.ssldir).toBe('C:\\ProgramData\\PuppetLabs\\puppet\\etc\\ssl');
     expect(pe.catalog_dir).toBe('C:\\ProgramData\\PuppetLabs\\puppet\\var\\client_data\\catalog');
     expect(pe.puppet).toMatch(/puppet\.bat$/);
@@ -45,13 +45,21 @@ describe('PE 3.7 defaults', () => {
   });
 
   it('refuse overrides that refer to each other in a circle', () => {
-    expect(() => peFor(target('ssh', { ssldir: '${pe.cadir}/x' }))).toThrow(/in a circle/);
+    expect(() => profileFor(target('ssh', { ssldir: '${profile.cadir}/x' }))).toThrow(/in a circle/);
   });
 
   it('check the paths plans use', () => {
-    expect(checkPePath(['dirs', 'puppetdb', 'owner'])).toBeNull();
-    expect(checkPePath(['backup_paths', 0])).toBeNull();
-    expect(checkPePath(['dirs', 'puppetdbb'])).toMatch(/pe\.dirs has no key 'puppetdbb'/);
-    expect(Object.keys(loadPeDefaults())).toContain('windows');
+    expect(checkProfilePath(['dirs', 'puppetdb', 'owner'])).toBeNull();
+    expect(checkProfilePath(['backup_paths', 0])).toBeNull();
+    expect(checkProfilePath(['dirs', 'puppetdbb'])).toMatch(/profile\.dirs has no key 'puppetdbb' in profiles\/pe37\.yaml/);
+    expect(Object.keys(loadProfile('pe37'))).toContain('windows');
+  });
+
+  it('is chosen per target by the var profile, and an unknown name or the old var pe is refused with what to do', () => {
+    expect(profileNames()).toContain('pe37');
+    expect(profileFor(target('ssh', undefined, { profile: 'pe37' })).puppet).toBe('/opt/puppet/bin/puppet');
+    expect(() => profileFor(target('ssh', undefined, { profile: 'pe99' }))).toThrow(/there is no profile 'pe99' \(profiles: .*pe37/);
+    expect(() => profileFor(target('ssh', undefined, { pe: { backup_dir: '/x' } }))).toThrow(/'pe' is now 'profile_overrides'/);
+    expect(() => profileFor(target('ssh', undefined, { profile: { backup_dir: '/x' } }))).toThrow(/must be a profile name/);
   });
 });
