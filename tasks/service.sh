@@ -3,8 +3,11 @@
 # `puppet resource service NAME ensure=running|stopped`, and report the state before and after.
 # `puppet resource` exits 0 even when the change fails, so the resulting state is checked.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+. "$lib/task.sh"
+. "$lib/json.sh"
+. "$lib/params.sh"
+. "$lib/guard.sh"
 . "$lib/puppet.sh"
 
 param name ''

@@ -219,8 +219,8 @@ describe('preflight and verify_master metadata', () => {
       const declared = new Set<string>();
       for (const [, kind, param, expr] of script.matchAll(/^param(_list|_bool)? ([a-z_]+) (.+)$/gm)) {
         declared.add(param);
-        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1"; printf '%s' ${expr}`, 'sh',
-          path.join(FILES_DIR, 'common.sh')], { encoding: 'utf8' });
+        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1/task.sh"; . "$1/json.sh"; . "$1/params.sh"; printf '%s' ${expr}`,
+          'sh', FILES_DIR], { encoding: 'utf8' });
         const fallback = kind === '_list' ? (value === '' ? undefined : JSON.parse(value)) : kind === '_bool' ? value === 'true' : value;
         expect(fallback === '' ? undefined : fallback, `${name}.${param}`).toEqual(meta.parameters[param].default);
       }
