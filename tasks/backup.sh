@@ -4,11 +4,7 @@
 # must match the manifest and a copy extracted aside must match it file for file.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/manifest.sh"
+for file in task json params guard manifest; do . "$lib/$file.sh"; done
 
 param_list paths ''
 param backup_dir ''

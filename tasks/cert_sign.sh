@@ -4,11 +4,7 @@
 # error; a name with neither a request nor a certificate fails alone: the other names are still signed.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/puppet.sh"
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
 param puppet ''

@@ -4,10 +4,7 @@
 # skipped (chmod would follow them). Only entries whose mode differs are changed and reported.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param mode ''

@@ -3,10 +3,7 @@
 # and mode: the procedure's `rm -rf DIR/*`, guarded. Reports every path removed (or, in no-op, to remove).
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param_list allowed_roots ''

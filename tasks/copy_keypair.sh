@@ -4,11 +4,7 @@
 # procedure), with an owner, group and mode when asked. The three files must belong together.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/fs.sh"
+for file in task json params guard fs; do . "$lib/$file.sh"; done
 
 param certname ''
 param ssldir ''

@@ -5,13 +5,7 @@
 # Read-only.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
-. "$lib/manifest.sh"
+for file in task json params guard puppet pki manifest; do . "$lib/$file.sh"; done
 
 param puppet ''
 param section master

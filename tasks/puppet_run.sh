@@ -4,11 +4,7 @@
 # certificate request. In no-op mode nothing runs: even `puppet agent --noop` would submit a request.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/puppet.sh"
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param puppet ''
 param waitforcert 0

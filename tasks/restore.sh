@@ -4,11 +4,7 @@
 # The archive is checked against its manifest before anything is touched, and the result after.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/manifest.sh"
+for file in task json params guard manifest; do . "$lib/$file.sh"; done
 
 param archive ''
 param manifest ''

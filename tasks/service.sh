@@ -4,11 +4,7 @@
 # `puppet resource` exits 0 even when the change fails, so the resulting state is checked.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/task.sh"
-. "$lib/json.sh"
-. "$lib/params.sh"
-. "$lib/guard.sh"
-. "$lib/puppet.sh"
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param name ''
 param_list names ''

@@ -9,6 +9,7 @@ import { profileTaskParameters } from '../../../src/profiles/index.js';
 import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { loadTasks } from '../../../src/tasks/load.js';
 import { readSchema } from '../../support/schemas.js';
+import { sourcedLibraries } from './harness.js';
 
 // The atomic tasks of the procedure (other POSIX tasks, e.g. plan checks, live beside them).
 const shTasks = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign', 'csr_wait',
@@ -51,7 +52,7 @@ describe('POSIX task metadata', () => {
       expect(impl.files[0]).toBe('regen/files/task.sh');
       // Every library the script sources is delivered with it.
       const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
-      const sourced = [...script.matchAll(/^\. "\$lib\/([a-z]+\.sh)"/gm)].map((m) => `regen/files/${m[1]}`);
+      const sourced = sourcedLibraries(script);
       expect([...impl.files].sort(), name).toEqual([...sourced].sort());
     }
   });

@@ -15,7 +15,7 @@ import { checkParameters, withDefaults, type Params } from '../../../src/tasks/p
 import { profileTaskParameters } from '../../../src/profiles/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { localTransport } from '../../../src/transports/local.js';
-import { SimMaster, snapshot, TaskHarness, tempTree } from './harness.js';
+import { SimMaster, snapshot, sourcedLibraries, TaskHarness, tempTree } from './harness.js';
 import { readSchema } from '../../support/schemas.js';
 
 let h: TaskHarness;
@@ -212,7 +212,7 @@ describe('preflight and verify_master metadata', () => {
       }
       const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
       expect(script.startsWith('#!/bin/sh\n')).toBe(true);
-      const sourced = [...script.matchAll(/^\. "\$lib\/([a-z]+\.sh)"/gm)].map((m) => `regen/files/${m[1]}`);
+      const sourced = sourcedLibraries(script);
       expect(meta.implementations).toEqual([{ name: `${name}.sh`, requirements: ['shell'], files: sourced }]);
       expect(sourced).toContain('regen/files/verify.sh');
       // Every `param NAME DEFAULT` line of the script falls back to the documented default.
