@@ -12,7 +12,7 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-. (Join-Path $_installdir 'regen\files\common.ps1')
+. (Join-Path $_installdir 'regen\files\task.ps1')
 . (Join-Path $_installdir 'regen\files\pki.ps1')
 trap { Exit-RegenUnexpected 'cert_info' $_ }
 

@@ -8,7 +8,7 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-. (Join-Path $_installdir 'regen\files\common.ps1')
+. (Join-Path $_installdir 'regen\files\task.ps1')
 . (Join-Path $_installdir 'regen\files\fs.ps1')
 trap { Exit-RegenUnexpected 'clear_dir' $_ }
 

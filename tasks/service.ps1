@@ -11,7 +11,7 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-. (Join-Path $_installdir 'regen\files\common.ps1')
+. (Join-Path $_installdir 'regen\files\task.ps1')
 trap { Exit-RegenUnexpected 'service' $_ }
 
 Assert-RegenName $name 'service'

@@ -1,4 +1,4 @@
-// The simulated Windows agent's disks, and the path guards of files/common.ps1 on them.
+// The simulated Windows agent's disks, and the path guards of files/task.ps1 on them.
 // The agent is a host built by sim/build-host.sh (POSIX layout under ROOT); Windows paths map:
 //   C:\ProgramData\PuppetLabs\puppet\etc  <->  ROOT/etc/puppetlabs/puppet   (confdir, ssldir)
 //   C:\ProgramData\PuppetLabs\puppet\var  <->  ROOT/var/opt/lib/pe-puppet   (vardir, client_data)

@@ -1,5 +1,5 @@
 # The preamble of every regen PowerShell task, dot-sourced right after its param() block as
-#   . (Join-Path $_installdir 'regen\files\common.ps1')
+#   . (Join-Path $_installdir 'regen\files\task.ps1')
 #   trap { Exit-RegenUnexpected 'TASK' $_ }
 # Written for Windows PowerShell 2.0: no ConvertTo-Json, no Get-FileHash, no [ordered], no classes.
 #
