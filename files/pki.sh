@@ -54,7 +54,7 @@ cert_json() {
 
 cert_verify() {
   _vm=$(openssl verify -CAfile "$1" "$2" 2>&1 </dev/null)
-  printf '%s\n' "$_vm" | tail -n 3
+  printf '%s' "$(printf '%s\n' "$_vm" | tail -n 3)"
   case $_vm in *": OK") return 0 ;; *) return 1 ;; esac
 }
 
