@@ -24,7 +24,8 @@
 guard_fail() {
   _roots_json=
   [ "$#" -lt 5 ] || _roots_json=",\"allowed_roots\":$(json_list "$5")"
-  fail guard "refusing $1 '$2': $4" "{\"param\":$(json_str "$1"),\"path\":$(json_str "$2"),\"rule\":$(json_str "$3")$_roots_json}"
+  fail guard "refusing $1 '$2': $4" \
+    "{\"param\":$(json_str "$1"),\"path\":$(json_str "$2"),\"rule\":$(json_str "$3")$_roots_json}"
 }
 
 # The roots argument is passed on to guard_fail only when check_path was given one.
@@ -33,7 +34,9 @@ check_path() {
   shift 3
   [ -n "$_cx" ] || guard_fail "$_cp" "$_cx" empty "the path is empty" "$@"
   case $_cx in /*) ;; *) guard_fail "$_cp" "$_cx" relative "the path is relative; give an absolute path" "$@" ;; esac
-  case $_cx in *[[:cntrl:]]*) guard_fail "$_cp" "$_cx" control-character "the path holds a control character (newline, tab...)" "$@" ;; esac
+  case $_cx in
+    *[[:cntrl:]]*) guard_fail "$_cp" "$_cx" control-character "the path holds a control character (newline, tab...)" "$@" ;;
+  esac
   case /$_cx/ in */../* | */./*) guard_fail "$_cp" "$_cx" dot-component "the path has a '.' or '..' component" "$@" ;; esac
   _c=$_cx
   while :; do case $_c in */) _c=${_c%/} ;; *) break ;; esac; done
@@ -58,7 +61,8 @@ resolve() {
 guard_path() {
   _gv=$1 _gp=$2 _gx=$3 _groots=$4
   check_path _g "$_gp" "$_gx" "$_groots"
-  resolve _grp "$_g" "${5:-}" || guard_fail "$_gp" "$_gx" unresolvable "the path cannot be resolved (a broken symlink chain?)" "$_groots"
+  resolve _grp "$_g" "${5:-}" ||
+    guard_fail "$_gp" "$_gx" unresolvable "the path cannot be resolved (a broken symlink chain?)" "$_groots"
   [ "$_grp" != / ] || guard_fail "$_gp" "$_gx" root "the path resolves to the root directory /" "$_groots"
   [ -n "$_groots" ] || guard_fail "$_gp" "$_gx" no-roots "allowed_roots is empty, so nothing may be changed" "$_groots"
   for _root in $_groots; do
@@ -68,7 +72,8 @@ guard_path() {
     case $_grp in "$_gr"/*) eval "$_gv=\$_grp"; return 0 ;; esac
   done
   if [ "$_grp" = "$_g" ]; then _how="it is not inside"; else _how="it resolves to '$_grp', which is not inside"; fi
-  guard_fail "$_gp" "$_gx" outside-roots "$_how any allowed root (the roots themselves are never touched); allowed: $(printf '%s' "$_groots" | tr '\n' ' ')" "$_groots"
+  guard_fail "$_gp" "$_gx" outside-roots \
+    "$_how any allowed root (the roots themselves are never touched); allowed: $(printf '%s' "$_groots" | tr '\n' ' ')" "$_groots"
 }
 
 tree_target() {
