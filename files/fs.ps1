@@ -1,4 +1,4 @@
-# File-tree helpers for regen's PowerShell tasks (dot-sourced after common.ps1): walking a
+# File-tree helpers for regen's PowerShell tasks (dot-sourced after task.ps1): walking a
 # tree without following links, deleting a directory's contents without following links,
 # ACLs as SDDL, SHA-256, and the backup manifest shared by backup.ps1 and restore.ps1.
 #

@@ -1,5 +1,12 @@
 # regen task library: manifests, archives and scratch space for the backup and restore tasks.
-# Sourced after common.sh.
+# Sourced after task.sh and json.sh.
+#
+# Sets on sourcing: MANIFEST_FORMAT (a manifest's first line), MANIFEST_COLUMNS (its column header line).
+# Sets when called: scratch_init sets SCRATCH (the task's private temporary directory) and CLEANUP (what is
+# removed when the task exits; cleanup_add adds to it).
+# Functions: scratch_init, cleanup_add PATH, manifest_check_names PATH..., manifest_write OUT STRIP PATH...,
+#   manifest_body FILE, manifest_paths FILE, manifest_compare A B IGNORE_OWNERS, archive_list_check ARCHIVE
+#   BODY, free_bytes PATH (each described above its definition).
 #
 # A manifest is a TSV file: comment lines starting with '#' (format, creation time, host, archive, and one
 # "# path<TAB>/abs/path" line per backed-up path), then one line per file, sorted bytewise:
@@ -9,7 +16,7 @@
 MANIFEST_FORMAT='# regen backup manifest v1'
 MANIFEST_COLUMNS='# columns	path	type	mode	uid	gid	user	group	size	sha256	link'
 
-# scratch_init: SCRATCH is a private temporary directory, removed when the task exits.
+# scratch_init: sets SCRATCH to a private temporary directory, removed when the task exits.
 scratch_init() {
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/regen.XXXXXX") || fail command-failed "cannot create a temporary directory in ${TMPDIR:-/tmp}"
   CLEANUP="$SCRATCH"

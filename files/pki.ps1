@@ -1,4 +1,4 @@
-# Certificate helpers for regen's PowerShell tasks (dot-sourced after common.ps1): read a PEM
+# Certificate helpers for regen's PowerShell tasks (dot-sourced after task.ps1): read a PEM
 # certificate with .NET, describe it as the POSIX tasks do (files/pki.sh), check its issuer.
 
 # The first certificate of a PEM file, or $null when the file holds none.

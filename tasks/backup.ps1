@@ -9,20 +9,16 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
-. (Join-Path $lib 'common.ps1')
-. (Join-Path $lib 'fs.ps1')
-trap { Exit-RegenError 'regen/unexpected' ('backup: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+. (Join-Path $_installdir 'regen\files\fs.ps1')
+trap { Exit-RegenUnexpected 'backup' $_ }
 
 Assert-RegenElevated 'backup'
 if (-not $paths -or $paths.Count -eq 0) { Exit-RegenError 'regen/bad-param' 'paths is empty: give the directories or files to back up' @{} }
 if ($label -cnotmatch '^[a-z0-9][a-z0-9._-]*$') {
   Exit-RegenError 'regen/bad-param' "label '$label' is not a valid label (expected ^[a-z0-9][a-z0-9._-]*$)" @{ 'param' = 'label'; 'value' = $label }
 }
-$backup_dir = Get-RegenWindowsPath $backup_dir
-if (-not $backup_dir) { $backup_dir = (Get-RegenDefaults)['backup_root'] }
+Assert-RegenGiven 'backup_dir' $backup_dir
 $bdir = Get-RegenNormalPath $backup_dir 'backup_dir'
 
 $tops = New-Object System.Collections.ArrayList

@@ -3,31 +3,29 @@
 # owner, group, mode, size, sha256). The archive is verified before success is reported: its listing
 # must match the manifest and a copy extracted aside must match it file for file.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/manifest.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard manifest; do . "$lib/$file.sh"; done
 
 param_list paths ''
 param backup_dir ''
 param label backup
 [ -n "$paths" ] || fail bad-param "paths is empty: give the directories or files to back up"
 check_pattern label "$label" '^[a-z0-9][a-z0-9._-]*$' "label"
-check_path backup_dir "$backup_dir"
-resolve "$CHECKED" || fail bad-param "backup_dir $backup_dir cannot be resolved"
-bdir=$RESOLVED
+check_path bdir backup_dir "$backup_dir"
+resolve bdir "$bdir" || fail bad-param "backup_dir $backup_dir cannot be resolved"
 
 # Every path is archived under its real location (symlinks resolved), so a restore writes the real files.
 real=
 for p in $paths; do
-  check_path paths "$p"
-  [ -e "$CHECKED" ] || fail not-found "$p does not exist on this host; nothing to back up there" "{\"path\":$(json_str "$p")}"
-  resolve "$CHECKED" || fail bad-param "$p cannot be resolved"
+  check_path one paths "$p"
+  [ -e "$one" ] || fail not-found "$p does not exist on this host; nothing to back up there" "{\"path\":$(json_str "$p")}"
+  resolve one "$one" || fail bad-param "$p cannot be resolved"
   for q in $real; do
-    case $RESOLVED/ in "$q"/*) fail bad-param "$p is inside $q, which is already in paths" ;; esac
-    case $q/ in "$RESOLVED"/*) fail bad-param "$q is inside $p, which is already in paths" ;; esac
+    case $one/ in "$q"/*) fail bad-param "$p is inside $q, which is already in paths" ;; esac
+    case $q/ in "$one"/*) fail bad-param "$q is inside $p, which is already in paths" ;; esac
   done
-  case $bdir/ in "$RESOLVED"/*) fail bad-param "backup_dir $bdir is inside $RESOLVED, which is being backed up; choose another backup_dir" ;; esac
-  real=$real$RESOLVED$NL
+  case $bdir/ in "$one"/*) fail bad-param "backup_dir $bdir is inside $one, which is being backed up; choose another backup_dir" ;; esac
+  real=$real$one$NL
 done
 real=${real%"$NL"}
 

@@ -3,17 +3,14 @@
 # must print "Signed certificate request for ca" and leave SSLDIR/ca/ca_crt.pem. Refuses when a CA
 # already exists (allow_existing=true reports it instead) or when old certificate files are left.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet pki; do . "$lib/$file.sh"; done
 
 param puppet ''
 param ssldir ''
 param_bool allow_existing false
 need_puppet "$puppet"
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path ssldir ssldir "$ssldir"
 cacert=$ssldir/ca/ca_crt.pem
 command="puppet cert list -a"
 

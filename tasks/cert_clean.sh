@@ -3,9 +3,8 @@
 # result per name under results.NAME (the files removed). A name the CA knows nothing of is absent (already
 # clean); a request never signed is removed directly (3.7's clean refuses a name without a serial).
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
 param puppet ''
@@ -16,8 +15,7 @@ for n in $certnames; do
   [ "$n" != ca ] || fail bad-param "'ca' is the CA itself; to replace the CA clear the ssldir (clear_dir) and use ca_regenerate"
 done
 need_puppet "$puppet"
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path ssldir ssldir "$ssldir"
 need_ca "$ssldir"
 
 files_of() {

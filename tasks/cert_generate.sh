@@ -4,10 +4,8 @@
 # Refuses when CERTNAME already has a certificate or a waiting request (allow_existing=true reports
 # an existing certificate instead).
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet pki; do . "$lib/$file.sh"; done
 
 param certname ''
 param_list certnames ''
@@ -21,8 +19,7 @@ for n in $certname $certnames; do check_certname certname "$n"; done
 alts=$(split_commas "$dns_alt_names")
 for a in $alts; do check_pattern dns_alt_names "$a" '^([A-Za-z]+:)?[a-zA-Z0-9*][a-zA-Z0-9._*-]*$' "DNS alt name"; done
 need_puppet "$puppet"
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path ssldir ssldir "$ssldir"
 need_ca "$ssldir"
 # generate NAME: generate and check one certificate; prints its report, or its _error and exits non-zero.
 generate() {

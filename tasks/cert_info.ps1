@@ -12,22 +12,15 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
-. (Join-Path $lib 'common.ps1')
-. (Join-Path $lib 'pki.ps1')
-trap { Exit-RegenError 'regen/unexpected' ('cert_info: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+. (Join-Path $_installdir 'regen\files\pki.ps1')
+trap { Exit-RegenUnexpected 'cert_info' $_ }
 
 if ($path -and $certname) { Exit-RegenError 'regen/bad-param' 'give path or certname, not both' @{} }
 Assert-RegenElevated 'cert_info'
-$puppet = Get-RegenWindowsPath $puppet
 if (-not $path) {
   if (-not $certname -or -not $ssldir) {
-    if ($puppet) {
-      if (-not [IO.File]::Exists($puppet)) { Exit-RegenError 'regen/puppet-missing' "puppet $puppet does not exist on this host" @{ 'puppet' = $puppet } }
-    }
-    else { $puppet = Find-RegenPuppet }
+    Assert-RegenPuppet $puppet
     $config = Get-RegenPuppetConfig $puppet @('certname', 'ssldir') 'main'
     if (-not $certname) { $certname = $config['certname'] }
     if (-not $ssldir) { $ssldir = $config['ssldir'] }

@@ -3,15 +3,14 @@
 # invalid certificates, each with its fingerprint (algorithm and value) and alt names. Read-only; it
 # refuses to run where there is no CA, because any `puppet cert` command would create one.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param puppet ''
 param ssldir ''
 need_puppet "$puppet"
-check_path ssldir "$ssldir"
-need_ca "$CHECKED"
+check_path ssldir ssldir "$ssldir"
+need_ca "$ssldir"
 puppet_cmd "$puppet" cert list --all
 [ "$RC" -eq 0 ] || puppet_fail puppet-failed "'puppet cert list --all' failed"
 # Puppet 3.7 prints: GLYPH "NAME" (ALG) FINGERPRINT [(alt names: "DNS:a", "DNS:b")] [(REASON)]

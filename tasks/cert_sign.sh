@@ -3,9 +3,8 @@
 # names, with a result per name under results.NAME. An already signed name is reported as such, not an
 # error; a name with neither a request nor a certificate fails alone: the other names are still signed.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
 param puppet ''
@@ -16,8 +15,7 @@ check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names of the requests to sign"
 for n in $certnames; do check_certname certnames "$n"; done
 need_puppet "$puppet"
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path ssldir ssldir "$ssldir"
 need_ca "$ssldir"
 
 # An agent submits its request a moment after its service starts: wait up to wait_seconds for it.

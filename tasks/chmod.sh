@@ -3,8 +3,8 @@
 # directly inside it (contents=true, as in `chmod 400 .../certs/*`, dotfiles included). Symlinks are
 # skipped (chmod would follow them). Only entries whose mode differs are changed and reported.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param mode ''
@@ -12,10 +12,9 @@ param_bool recursive false
 param_bool contents false
 param_list allowed_roots ''
 check_pattern mode "$mode" '^[0-7]{3,4}$' "octal mode such as 0400"
-guard_tree_target path "$path" "$allowed_roots"
-target=$GUARDED
+tree_target target path "$path" "$allowed_roots" "$contents"
 
-set -- "$target" $FIND_SCOPE
+set -- "$target" $(find_scope "$contents" "$recursive")
 set -- "$@" ! -type l ! -perm "$mode"
 
 changed=$(find "$@" -print 2>&1) || fail command-failed "cannot list $target: $(last_lines 3 "$changed")"

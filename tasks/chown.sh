@@ -4,8 +4,8 @@
 # `chown pe-postgres:pe-postgres .../certs/*`, dotfiles included). Symlinks are changed themselves,
 # never followed. Only entries that differ are changed and reported.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param owner ''
@@ -16,11 +16,10 @@ param_list allowed_roots ''
 [ -n "$owner$group" ] || fail bad-param "give owner, group or both"
 [ -z "$owner" ] || check_account owner user "$owner"
 [ -z "$group" ] || check_account group group "$group"
-guard_tree_target path "$path" "$allowed_roots"
-target=$GUARDED
+tree_target target path "$path" "$allowed_roots" "$contents"
 
 # find(1) selects the entries to look at and, of those, the ones whose owner or group differs.
-set -- "$target" $FIND_SCOPE
+set -- "$target" $(find_scope "$contents" "$recursive")
 if [ -n "$owner" ] && [ -n "$group" ]; then set -- "$@" \( ! -user "$owner" -o ! -group "$group" \)
 elif [ -n "$owner" ]; then set -- "$@" ! -user "$owner"
 else set -- "$@" ! -group "$group"; fi

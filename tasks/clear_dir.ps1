@@ -8,12 +8,9 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
-. (Join-Path $lib 'common.ps1')
-. (Join-Path $lib 'fs.ps1')
-trap { Exit-RegenError 'regen/unexpected' ('clear_dir: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+. (Join-Path $_installdir 'regen\files\fs.ps1')
+trap { Exit-RegenUnexpected 'clear_dir' $_ }
 
 Assert-RegenElevated 'clear_dir'
 $dir = Assert-RegenPath $path $allowed_roots 'path'

@@ -2,13 +2,12 @@
 # Remove everything inside a directory, dotfiles included, and keep the directory itself with its owner
 # and mode: the procedure's `rm -rf DIR/*`, guarded. Reports every path removed (or, in no-op, to remove).
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param_list allowed_roots ''
-guard_path path "$path" "$allowed_roots"
-dir=$GUARDED
+guard_path dir path "$path" "$allowed_roots"
 [ -d "$dir" ] || fail not-a-directory "$dir is not a directory (or does not exist); nothing was removed" "{\"path\":$(json_str "$dir")}"
 
 listing=$(find "$dir" -mindepth 1 2>&1) || fail command-failed "cannot list $dir: $(last_lines 3 "$listing")"

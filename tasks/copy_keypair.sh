@@ -3,9 +3,8 @@
 # directory as NAME.cert.pem, NAME.public_key.pem and NAME.private_key.pem (steps 3 and 4 of the
 # procedure), with an owner, group and mode when asked. The three files must belong together.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/fs.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard fs; do . "$lib/$file.sh"; done
 
 param certname ''
 param ssldir ''
@@ -15,19 +14,17 @@ param group ''
 param mode ''
 param_list allowed_roots ''
 check_certname certname "$certname"
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
-guard_path dest_dir "$dest_dir" "$allowed_roots"
-dest_dir=$GUARDED
+check_path ssldir ssldir "$ssldir"
+guard_path dest_dir dest_dir "$dest_dir" "$allowed_roots"
 [ -d "$dest_dir" ] || fail not-found "dest_dir $dest_dir is not an existing directory" "{\"dest_dir\":$(json_str "$dest_dir")}"
-check_owner_group_mode
+check_owner_group_mode "$owner" "$group" "$mode"
 
 pairs=
 for kind in cert:certs public_key:public_keys private_key:private_keys; do
   src=$ssldir/${kind#*:}/$certname.pem
   [ -f "$src" ] || fail not-found "$src does not exist: is $certname's certificate generated in $ssldir?" "{\"missing\":$(json_str "$src")}"
-  guard_path dest "$dest_dir/$certname.${kind%%:*}.pem" "$allowed_roots"
-  pairs=$pairs$src$TAB$GUARDED$NL
+  guard_path dest dest "$dest_dir/$certname.${kind%%:*}.pem" "$allowed_roots"
+  pairs=$pairs$src$TAB$dest$NL
 done
 # The certificate's public key must be the public key file's and the private key's.
 pub_of_cert=$(openssl x509 -noout -pubkey -in "$ssldir/certs/$certname.pem" 2>/dev/null)
@@ -40,7 +37,7 @@ fi
 files= sep=
 for pair in $pairs; do
   if [ "$NOOP" = true ]; then one=$(copy_plan "${pair%%"$TAB"*}" "${pair#*"$TAB"}")
-  else one=$(copy_one "${pair%%"$TAB"*}" "${pair#*"$TAB"}") || { printf '%s\n' "$one"; exit 1; }
+  else one=$(copy_one "${pair%%"$TAB"*}" "${pair#*"$TAB"}" "$owner" "$group" "$mode") || { printf '%s\n' "$one"; exit 1; }
   fi
   files=$files$sep$one sep=,
 done

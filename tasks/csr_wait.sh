@@ -3,9 +3,8 @@
 # the CA's request directory serves every name, and holds no lock, so agents whose requests are late never
 # keep the CA from signing the others. A result per name under results.NAME.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
 param ssldir ''
@@ -13,8 +12,7 @@ param wait_seconds 120
 check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names whose requests to wait for"
 for n in $certnames; do check_certname certnames "$n"; done
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path ssldir ssldir "$ssldir"
 need_ca "$ssldir"
 
 waited=0

@@ -9,34 +9,23 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
-. (Join-Path $lib 'common.ps1')
-. (Join-Path $lib 'pki.ps1')
-trap { Exit-RegenError 'regen/unexpected' ('facts: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+. (Join-Path $_installdir 'regen\files\pki.ps1')
+trap { Exit-RegenUnexpected 'facts' $_ }
 
 if ('main', 'master', 'agent', 'user' -cnotcontains $section) {
   Exit-RegenError 'regen/bad-param' "section '$section' is not a valid puppet.conf section (expected main, master, agent or user)" @{ 'param' = 'section'; 'value' = $section }
 }
 # A non-elevated `puppet config print` answers for the user's own confdir, not the agent's.
 Assert-RegenElevated 'facts'
-$defaults = Get-RegenDefaults
-$puppet = Get-RegenWindowsPath $puppet
-$disk_paths = Get-RegenWindowsPaths $disk_paths
-if ($disk_paths.Count -eq 0) { $disk_paths = @($defaults['allowed_roots'][0], $defaults['backup_root']) }
 $disks = New-Object System.Collections.ArrayList
-foreach ($p in $disk_paths) {
+# @(...) because PowerShell 2.0 runs a foreach over $null once.
+foreach ($p in @($disk_paths | Where-Object { $_ })) {
   $full = Get-RegenNormalPath $p 'disk_paths'
   $free = [long](New-Object IO.DriveInfo ($full.Substring(0, 1))).AvailableFreeSpace
   [void]$disks.Add(@{ 'path' = $full; 'free_bytes' = $free })
 }
-if ($puppet) {
-  if (-not [IO.File]::Exists($puppet)) {
-    Exit-RegenError 'regen/puppet-missing' "puppet $puppet does not exist on this host; leave the puppet parameter empty to find puppet.bat from the registry" @{ 'puppet' = $puppet }
-  }
-}
-else { $puppet = Find-RegenPuppet }
+Assert-RegenPuppet $puppet
 
 $config = Get-RegenPuppetConfig $puppet @('certname', 'dns_alt_names', 'ssldir', 'client_datadir', 'confdir', 'hostcert', 'localcacert') $section
 $version = Invoke-RegenNative $puppet @('--version')

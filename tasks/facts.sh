@@ -4,18 +4,15 @@
 # them, the clock, whether we run as root and the free space where backups and certificates go.
 # Read-only.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
-. "$lib/manifest.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet pki manifest; do . "$lib/$file.sh"; done
 
 param puppet ''
 param section master
 param_list disk_paths ''
 check_pattern section "$section" '^(main|master|agent|user)$' "puppet.conf section"
 need_puppet "$puppet"
-for p in $disk_paths; do check_path disk_paths "$p"; done
+for p in $disk_paths; do check_path checked disk_paths "$p"; done
 
 puppet_config "$puppet" "$section" certname dns_alt_names ssldir client_datadir confdir hostcert localcacert
 puppet_cmd "$puppet" --version
@@ -37,8 +34,7 @@ fi
 cert_or_null() { if [ -f "$1" ]; then cert_json "$1"; else printf null; fi; }
 issued=null
 if [ -f "$CFG_hostcert" ] && [ -f "$CFG_localcacert" ]; then
-  cert_verify "$CFG_localcacert" "$CFG_hostcert"
-  issued=$VERIFY_OK
+  if cert_verify "$CFG_localcacert" "$CFG_hostcert" >/dev/null; then issued=true; else issued=false; fi
 fi
 disk= sep=
 for p in $disk_paths; do

@@ -4,12 +4,8 @@
 # present, room for the backup, a sane clock. Every check is reported; any failure fails the task, which
 # stops the plan before Step 1. Read-only: the same in no-op mode.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
-. "$lib/manifest.sh"
-. "$lib/verify.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet pki manifest verify; do . "$lib/$file.sh"; done
 
 param puppet ''
 param_list supported_versions ''
@@ -18,14 +14,11 @@ param backup_dir ''
 param_list backup_paths ''
 param_bool require_root true
 param ssldir ''
-check_path puppet "$puppet"
-puppet=$CHECKED
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
-check_path backup_dir "$backup_dir"
-backup_dir=$CHECKED
+check_path puppet puppet "$puppet"
+check_path ssldir ssldir "$ssldir"
+check_path backup_dir backup_dir "$backup_dir"
 [ -n "$backup_paths" ] || fail bad-param "backup_paths is empty: give the directories the backup will archive"
-for p in $backup_paths; do check_path backup_paths "$p"; done
+for p in $backup_paths; do check_path checked backup_paths "$p"; done
 [ -n "$supported_versions" ] || fail bad-param "supported_versions is empty: give the Puppet versions to accept, such as [\"3.7\",\"3.8\"]"
 for v in $supported_versions; do check_pattern supported_versions "$v" '^[0-9]+(\.[0-9]+)*$' "Puppet version such as 3.7"; done
 
@@ -87,7 +80,7 @@ fi
 # Every backup path exists (a missing one means another layout than PE 3.7's monolithic master).
 missing= real=
 for p in $backup_paths; do
-  if [ -e "$p" ] && resolve "$p"; then real="${real:+$real$NL}$RESOLVED"
+  if [ -e "$p" ] && resolve one "$p"; then real="${real:+$real$NL}$one"
   else missing="${missing:+$missing$NL}$p"; fi
 done
 if [ -z "$missing" ]; then
@@ -97,8 +90,8 @@ else
 fi
 
 # The backup directory must not lie inside what is backed up (and then cleared).
-resolve "$backup_dir" || fail bad-param "backup_dir $backup_dir cannot be resolved"
-bdir=$RESOLVED inside=
+resolve bdir "$backup_dir" || fail bad-param "backup_dir $backup_dir cannot be resolved"
+inside=
 for r in $real; do case $bdir/ in "$r"/*) inside=$r ;; esac; done
 if [ -z "$inside" ]; then
   record_check backup_dir true "$bdir is outside every path backed up"

@@ -8,23 +8,14 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files\common.ps1' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files\common.ps1' }
-. $lib
-trap { Exit-RegenError 'regen/unexpected' ('puppet_run: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+trap { Exit-RegenUnexpected 'puppet_run' $_ }
 
 Assert-RegenElevated 'puppet_run'
-$puppet = Get-RegenWindowsPath $puppet
 if ($waitforcert -lt 0 -or $waitforcert -gt 9999) {
   Exit-RegenError 'regen/bad-param' "waitforcert $waitforcert is not a number of seconds (0 to 9999)" @{ 'param' = 'waitforcert'; 'value' = $waitforcert }
 }
-if ($puppet) {
-  if (-not (Test-Path -LiteralPath $puppet -PathType Leaf)) {
-    Exit-RegenError 'regen/puppet-missing' "puppet $puppet does not exist on this host" @{ 'puppet' = $puppet }
-  }
-}
-else { $puppet = Find-RegenPuppet }
+Assert-RegenPuppet $puppet
 
 $arguments = @('agent', '--test', '--detailed-exitcodes', '--waitforcert', [string]$waitforcert)
 $command = 'puppet ' + ($arguments -join ' ')

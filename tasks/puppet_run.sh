@@ -3,9 +3,8 @@
 # 6 are failures, explained. After an agent's ssldir was cleared this run makes a new key and submits a
 # certificate request. In no-op mode nothing runs: even `puppet agent --noop` would submit a request.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param puppet ''
 param waitforcert 0

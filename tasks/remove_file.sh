@@ -3,14 +3,13 @@
 # directory (an agent's `rm -rf .../ssl`). A symlink is removed itself, never what it points to.
 # A path that is already gone is success with removed=false.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard; do . "$lib/$file.sh"; done
 
 param path ''
 param_bool recursive false
 param_list allowed_roots ''
-guard_path path "$path" "$allowed_roots" leaf
-target=$GUARDED
+guard_path target path "$path" "$allowed_roots" leaf
 present=true type=absent listing=
 if [ -L "$target" ]; then type=symlink listing=$target
 elif [ -d "$target" ]; then

@@ -9,12 +9,9 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files' }
-. (Join-Path $lib 'common.ps1')
-. (Join-Path $lib 'fs.ps1')
-trap { Exit-RegenError 'regen/unexpected' ('restore: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+. (Join-Path $_installdir 'regen\files\fs.ps1')
+trap { Exit-RegenUnexpected 'restore' $_ }
 
 Assert-RegenElevated 'restore'
 $archive = Get-RegenNormalPath $archive 'archive'

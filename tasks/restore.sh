@@ -3,18 +3,15 @@
 # manifest lists (contents, owners, modes, symlinks), and files created since inside those paths are gone.
 # The archive is checked against its manifest before anything is touched, and the result after.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/manifest.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard manifest; do . "$lib/$file.sh"; done
 
 param archive ''
 param manifest ''
 param_list allowed_roots ''
-check_path archive "$archive"
-archive=$CHECKED
+check_path archive archive "$archive"
 [ -n "$manifest" ] || manifest=${archive%.tar.gz}.manifest.tsv
-check_path manifest "$manifest"
-manifest=$CHECKED
+check_path manifest manifest "$manifest"
 [ -f "$archive" ] || fail not-found "archive $archive does not exist" "{\"archive\":$(json_str "$archive")}"
 [ -f "$manifest" ] || fail not-found "manifest $manifest does not exist; pass the manifest parameter" "{\"manifest\":$(json_str "$manifest")}"
 [ "$(head -n 1 "$manifest")" = "$MANIFEST_FORMAT" ] || fail bad-param "$manifest is not a regen backup manifest"
@@ -23,7 +20,7 @@ manifest=$CHECKED
 tops=$(manifest_paths "$manifest")
 [ -n "$tops" ] || fail bad-param "the manifest $manifest names no backed-up path"
 for t in $tops; do
-  guard_path "path in manifest" "$t" "$allowed_roots" leaf
+  guard_path checked "path in manifest" "$t" "$allowed_roots" leaf
 done
 
 scratch_init

@@ -11,11 +11,8 @@ param(
   [switch]$_noop,
   [string]$_installdir
 )
-$ErrorActionPreference = 'Stop'
-if ($_installdir) { $lib = Join-Path $_installdir 'regen\files\common.ps1' }
-else { $lib = Join-Path (Split-Path -Parent $MyInvocation.MyCommand.Path) '..\files\common.ps1' }
-. $lib
-trap { Exit-RegenError 'regen/unexpected' ('service: ' + [string]$_) @{ 'line' = $_.InvocationInfo.ScriptLineNumber } }
+. (Join-Path $_installdir 'regen\files\task.ps1')
+trap { Exit-RegenUnexpected 'service' $_ }
 
 Assert-RegenName $name 'service'
 if ('status', 'stop', 'start', 'restart' -notcontains $action) {

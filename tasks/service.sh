@@ -3,9 +3,8 @@
 # `puppet resource service NAME ensure=running|stopped`, and report the state before and after.
 # `puppet resource` exits 0 even when the change fails, so the resulting state is checked.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param name ''
 param_list names ''

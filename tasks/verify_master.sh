@@ -5,11 +5,8 @@
 # exactly the copied credentials, byte for byte, with their owner, group and mode. Every check is
 # reported; any failure fails the task. Read-only: the same in no-op mode.
 lib=${PT__installdir:-}/regen/files
-[ -r "$lib/common.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/common.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
-. "$lib/common.sh"
-. "$lib/puppet.sh"
-. "$lib/pki.sh"
-. "$lib/verify.sh"
+[ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
+for file in task json params guard puppet pki verify; do . "$lib/$file.sh"; done
 
 param puppet ''
 param ssldir ''
@@ -20,10 +17,8 @@ param_list internal_certs ''
 param ssl_owner ''
 param ssl_group ''
 param copies ''
-check_path puppet "$puppet"
-puppet=$CHECKED
-check_path ssldir "$ssldir"
-ssldir=$CHECKED
+check_path puppet puppet "$puppet"
+check_path ssldir ssldir "$ssldir"
 check_certname certname "$certname"
 check_certnames internal_certs "$internal_certs"
 check_pattern ssl_owner "$ssl_owner" "$ACCOUNT_RE" "user name or id"
@@ -81,8 +76,7 @@ for name in $certname $internal_certs; do
   case $facts in Modulus=*) mod=${facts#Modulus=}; mod=${mod%%"$NL"*} ;; esac
   case $NL$verified$NL in
     *"$NL$cert: OK$NL"*) issues= ;;
-    *) cert_verify "$ca" "$cert"
-      issues="it does not verify against $ca ($(printf '%s' "$VERIFY_MSG" | tr '\n' ' '))" ;;
+    *) issues="it does not verify against $ca ($(cert_verify "$ca" "$cert" | tr '\n' ' '))" ;;
   esac
   [ -n "$mod" ] && [ "$(rsa_modulus private "$ssldir/private_keys/$name.pem")" = "$mod" ] ||
     issues="${issues:+$issues; }private_keys/$name.pem is missing or not its key"
@@ -144,8 +138,7 @@ while [ "$i" -lt "$ncopies" ]; do
   mode=$(object_field "$records" $i mode)
   [ -n "$dir" ] && [ -n "$names" ] && [ -n "$owner" ] && [ -n "$group" ] ||
     fail bad-param "copies element $i needs dir, certnames, owner and group" "{\"param\":\"copies\",\"element\":$i}"
-  check_path "copies[$i].dir" "$dir"
-  dir=$CHECKED
+  check_path dir "copies[$i].dir" "$dir"
   check_certnames "copies[$i].certnames" "$names"
   check_pattern "copies[$i].owner" "$owner" "$ACCOUNT_RE" "user name or id"
   check_pattern "copies[$i].group" "$group" "$ACCOUNT_RE" "group name or id"

@@ -19,5 +19,5 @@ export const TASKS_DIR = path.join(BUNDLE_ROOT, 'tasks');
 export const FILES_DIR = path.join(BUNDLE_ROOT, 'files');
 export const PLANS_DIR = path.join(BUNDLE_ROOT, 'plans');
 export const SIM_DIR = path.join(BUNDLE_ROOT, 'sim');
-/** Bolt's module name for this bundle: "regen::service", and files as "regen/files/common.sh". */
+/** Bolt's module name for this bundle: "regen::service", and files as "regen/files/task.sh". */
 export const MODULE_NAME = 'regen';

@@ -34,7 +34,7 @@ export interface TaskMetadata {
 
 /** A file delivered to the target with the task: its path under the install dir and its contents. */
 export interface TaskFile {
-  /** e.g. "regen/files/common.sh" or "regen/tasks/service.sh" */
+  /** e.g. "regen/files/task.sh" or "regen/tasks/service.sh" */
   installPath: string;
   contents: string;
 }

@@ -28,7 +28,7 @@ describe('PowerShell task metadata', () => {
     const entry = meta.implementations.find((i: { name: string }) => i.name === `${name}.ps1`);
     expect(entry).toMatchObject({ requirements: ['powershell'], input_method: 'powershell' });
     const script = readFileSync(path.join(TASKS_DIR, `${name}.ps1`), 'utf8');
-    expect(dotSourced(script)).toContain('regen/files/common.ps1');
+    expect(dotSourced(script)).toContain('regen/files/task.ps1');
     expect([...entry.files].sort()).toEqual(dotSourced(script));
 
     const impl = resolveImplementation(loadTasks().get(name)!, 'powershell');

@@ -23,7 +23,7 @@ const all = [...scripts(TASKS_DIR), ...scripts(FILES_DIR)];
 
 describe('PowerShell syntax', () => {
   it('finds the shipped scripts', () => {
-    expect(all.map((f) => path.basename(f))).toContain('common.ps1');
+    expect(all.map((f) => path.basename(f))).toContain('task.ps1');
   });
 
   it.each(all.map((f) => [path.relative(path.dirname(TASKS_DIR), f), f]))('%s parses', (_name, file) => {

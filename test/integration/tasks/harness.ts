@@ -147,3 +147,9 @@ export class SimMaster {
     rmSync(path.dirname(this.root), { recursive: true, force: true });
   }
 }
+
+/** The regen/files libraries a task script sources: its `for file in A B; do . "$lib/$file.sh"; done` line. */
+export function sourcedLibraries(script: string): string[] {
+  const words = /^for file in ([a-z ]+); do \. "\$lib\/\$file\.sh"; done$/m.exec(script)?.[1] ?? '';
+  return words.split(' ').filter(Boolean).map((name) => `regen/files/${name}.sh`);
+}

@@ -9,11 +9,12 @@ import { profileTaskParameters } from '../../../src/profiles/index.js';
 import { BUNDLE_ROOT, FILES_DIR, TASKS_DIR } from '../../../src/tasks/bundle.js';
 import { loadTasks } from '../../../src/tasks/load.js';
 import { readSchema } from '../../support/schemas.js';
+import { sourcedLibraries } from './harness.js';
 
 // The atomic tasks of the procedure (other POSIX tasks, e.g. plan checks, live beside them).
 const shTasks = ['backup', 'ca_regenerate', 'cert_clean', 'cert_generate', 'cert_info', 'cert_list', 'cert_sign', 'csr_wait',
   'chmod', 'chown', 'clear_dir', 'copy_file', 'copy_keypair', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
-const libs = ['common.sh', 'fs.sh', 'manifest.sh', 'pki.sh', 'puppet.sh'];
+const libs = ['task.sh', 'json.sh', 'params.sh', 'guard.sh', 'fs.sh', 'manifest.sh', 'pki.sh', 'puppet.sh'];
 
 describe('POSIX task metadata', () => {
   it('has every task of the procedure, each with NAME.json and NAME.sh', () => {
@@ -36,7 +37,7 @@ describe('POSIX task metadata', () => {
     for (const name of shTasks) expect(tasks.has(name)).toBe(true);
   });
 
-  it('declares typed, described parameters, no-op support and the shell implementation with common.sh', () => {
+  it('declares typed, described parameters, no-op support and the shell implementation with task.sh first', () => {
     for (const name of shTasks) {
       const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
       expect(meta.supports_noop, name).toBe(true);
@@ -48,10 +49,10 @@ describe('POSIX task metadata', () => {
       }
       const impl = meta.implementations.find((i: { name: string }) => i.name === `${name}.sh`);
       expect(impl.requirements).toEqual(['shell']);
-      expect(impl.files[0]).toBe('regen/files/common.sh');
+      expect(impl.files[0]).toBe('regen/files/task.sh');
       // Every library the script sources is delivered with it.
       const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
-      const sourced = [...script.matchAll(/^\. "\$lib\/([a-z]+\.sh)"/gm)].map((m) => `regen/files/${m[1]}`);
+      const sourced = sourcedLibraries(script);
       expect([...impl.files].sort(), name).toEqual([...sourced].sort());
     }
   });
@@ -70,7 +71,7 @@ describe('POSIX task metadata', () => {
   });
 
   it('documents the same defaults the scripts fall back to', () => {
-    // Each `param NAME DEFAULT` / `param_list` / `param_bool` line, evaluated after sourcing common.sh.
+    // Each `param NAME DEFAULT` / `param_list` / `param_bool` line, evaluated after sourcing task.sh, json.sh and params.sh.
     for (const name of shTasks) {
       const meta = JSON.parse(readFileSync(path.join(TASKS_DIR, `${name}.json`), 'utf8'));
       const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
@@ -78,8 +79,8 @@ describe('POSIX task metadata', () => {
         const [, kind, param, expr] = m;
         const spec = meta.parameters[param];
         expect(spec, `${name}: script reads undeclared parameter ${param}`).toBeDefined();
-        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1"; printf '%s' ${expr}`, 'sh',
-          path.join(FILES_DIR, 'common.sh')], { encoding: 'utf8' });
+        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1/task.sh"; . "$1/json.sh"; . "$1/params.sh"; printf '%s' ${expr}`,
+          'sh', FILES_DIR], { encoding: 'utf8' });
         const scriptDefault = kind === '_list' ? (value === '' ? undefined : JSON.parse(value))
           : kind === '_bool' ? value === 'true' : value;
         if (spec.default === undefined) expect(scriptDefault === undefined || scriptDefault === '', `${name}.${param}`).toBe(true);

@@ -15,7 +15,7 @@ import { checkParameters, withDefaults, type Params } from '../../../src/tasks/p
 import { profileTaskParameters } from '../../../src/profiles/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { localTransport } from '../../../src/transports/local.js';
-import { SimMaster, snapshot, TaskHarness, tempTree } from './harness.js';
+import { SimMaster, snapshot, sourcedLibraries, TaskHarness, tempTree } from './harness.js';
 import { readSchema } from '../../support/schemas.js';
 
 let h: TaskHarness;
@@ -212,15 +212,15 @@ describe('preflight and verify_master metadata', () => {
       }
       const script = readFileSync(path.join(TASKS_DIR, `${name}.sh`), 'utf8');
       expect(script.startsWith('#!/bin/sh\n')).toBe(true);
-      const sourced = [...script.matchAll(/^\. "\$lib\/([a-z]+\.sh)"/gm)].map((m) => `regen/files/${m[1]}`);
+      const sourced = sourcedLibraries(script);
       expect(meta.implementations).toEqual([{ name: `${name}.sh`, requirements: ['shell'], files: sourced }]);
       expect(sourced).toContain('regen/files/verify.sh');
       // Every `param NAME DEFAULT` line of the script falls back to the documented default.
       const declared = new Set<string>();
       for (const [, kind, param, expr] of script.matchAll(/^param(_list|_bool)? ([a-z_]+) (.+)$/gm)) {
         declared.add(param);
-        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1"; printf '%s' ${expr}`, 'sh',
-          path.join(FILES_DIR, 'common.sh')], { encoding: 'utf8' });
+        const value = execFileSync('dash', ['-c', `PT__installdir=/nonexistent; . "$1/task.sh"; . "$1/json.sh"; . "$1/params.sh"; printf '%s' ${expr}`,
+          'sh', FILES_DIR], { encoding: 'utf8' });
         const fallback = kind === '_list' ? (value === '' ? undefined : JSON.parse(value)) : kind === '_bool' ? value === 'true' : value;
         expect(fallback === '' ? undefined : fallback, `${name}.${param}`).toEqual(meta.parameters[param].default);
       }

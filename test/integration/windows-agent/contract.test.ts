@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target, TargetConfig } from '../../../src/inventory/types.js';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import { buildInvocation } from '../../../src/tasks/invocation.js';
 import { Site, SSLDIR, windowsImplementation, type WindowsHost } from './helpers.js';
 
@@ -47,11 +49,38 @@ describe('PowerShell task contract on a Windows agent over WinRM', () => {
     expect(existsSync(path.join(outside, 'SAM'))).toBe(true);
   });
 
-  it('takes explicit Windows allowed_roots, and ignores the POSIX defaults of the shared metadata', async () => {
+  it('takes its Windows values from the profile\'s windows: section, and explicit ones win', async () => {
     const run = await win.run('clear_dir', { path: 'C:\\ProgramData\\PuppetLabs\\puppet\\etc\\ssl', allowed_roots: ['D:\\Other'] });
     expect(run.out._error).toMatchObject({ kind: 'regen/guard', details: { rule: 'outside-roots', allowed_roots: ['D:\\Other'] } });
     const dry = await win.run('clear_dir', { path: SSLDIR }, true);
     expect(dry).toMatchObject({ exitCode: 0, out: { noop: true, path: SSLDIR } });
+    // An inventory override of the profile moves the backup: the task has no Windows default of its own.
+    const target: Target = {
+      name: 'win2.example.com', host: 'win2.example.com', alias: [], facts: {}, groups: ['all'],
+      vars: { profile_overrides: { backup_dir: 'D:\\Backups\\regen' } }, config: { transport: 'winrm' } as TargetConfig,
+    };
+    const impl = windowsImplementation('backup');
+    const params = { paths: [SSLDIR] };
+    const moved = await win.runExactly(impl, { ...profileTaskParameters(impl.task, target, params), ...params }, true);
+    expect(moved.out.archive).toMatch(/^D:\\Backups\\regen\\regen-backup-/);
+  });
+
+  it('fails naming the parameter when a value the profile owns is missing, instead of guessing one', async () => {
+    const before = readdirSync(win.file(SSLDIR), { recursive: true }).length;
+    const exactly = (task: string, params: Record<string, unknown>) => win.runExactly(windowsImplementation(task), params);
+    const roots = await exactly('clear_dir', { path: SSLDIR });
+    expect(roots).toMatchObject({ exitCode: 1, out: { _error: { kind: 'regen/guard', details: { param: 'path', rule: 'no-roots', allowed_roots: [] } } } });
+    for (const [task, params, missing] of [
+      ['backup', { paths: [SSLDIR] }, 'backup_dir'],
+      ['puppet_run', {}, 'puppet'],
+      ['facts', { disk_paths: [] }, 'puppet'],
+    ] as const) {
+      const run = await exactly(task, params);
+      expect(run, task).toMatchObject({ exitCode: 1, out: { _error: { kind: 'regen/bad-param', details: { param: missing } } } });
+      expect(run.out._error.msg).toContain(`windows: section of the target's profile`);
+    }
+    expect(readdirSync(win.file(SSLDIR), { recursive: true }).length).toBe(before);
+    expect(existsSync(win.file('C:\\ProgramData\\PuppetLabs\\regen\\backups'))).toBe(false);
   });
 
   it('honours _noop in every destructive task', async () => {

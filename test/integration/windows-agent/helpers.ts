@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Target, TargetConfig } from '../../../src/inventory/types.js';
+import { profileTaskParameters } from '../../../src/profiles/index.js';
 import { SIM_DIR } from '../../../src/tasks/bundle.js';
 import { buildInvocation } from '../../../src/tasks/invocation.js';
 import { loadTasks, resolveImplementation } from '../../../src/tasks/load.js';
@@ -73,6 +75,12 @@ export function windowsImplementation(name: string): ResolvedImplementation {
   return resolveImplementation(task, 'powershell');
 }
 
+/** An inventory target on WinRM with the default profile, for the profile's task parameters. */
+const WINRM_TARGET: Target = {
+  name: 'win.example.com', host: 'win.example.com', alias: [], vars: {}, facts: {}, groups: ['all'],
+  config: { transport: 'winrm' } as TargetConfig,
+};
+
 export class WindowsHost {
   constructor(
     readonly agent: WindowsAgent,
@@ -80,16 +88,24 @@ export class WindowsHost {
     readonly conn: Connection,
   ) {}
 
-  /** Runs a task through the WinRM transport; params get the metadata defaults, as with the runner. */
+  /**
+   * Runs a task through the WinRM transport as `regen task run` does: the values the profile owns come
+   * from its windows: section (a WinRM target's), then the metadata defaults.
+   */
   async run(name: string, params: Record<string, unknown> = {}, noop = false, impl?: ResolvedImplementation): Promise<TaskRun> {
     const resolved = impl ?? windowsImplementation(name);
+    return this.runExactly(resolved, { ...profileTaskParameters(resolved.task, WINRM_TARGET, params), ...params }, noop);
+  }
+
+  /** Runs a task with only the given parameters and the metadata defaults: no profile value. */
+  async runExactly(resolved: ResolvedImplementation, params: Record<string, unknown>, noop = false): Promise<TaskRun> {
     const inv = buildInvocation(resolved, withDefaults(resolved.task, params), { noop });
     const res = await this.conn.exec(inv.command, { stdin: inv.stdin });
     let out: Record<string, any>;
     try {
       out = JSON.parse(res.stdout);
     } catch {
-      throw new Error(`task ${name} printed no JSON (exit ${res.exitCode}): ${res.stdout}${res.stderr}`);
+      throw new Error(`task ${resolved.task.name} printed no JSON (exit ${res.exitCode}): ${res.stdout}${res.stderr}`);
     }
     return { exitCode: res.exitCode, stdout: res.stdout, stderr: res.stderr, out };
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertPath, DEFAULTS, normalPath, windowsPath, within } from './paths.js';
+import { assertPath, normalPath, requireGiven, within } from './paths.js';
 import { requireElevated, type TaskContext } from './puppet-tasks.js';
 import { fail, result } from './runtime.js';
 
@@ -116,7 +116,8 @@ export async function backup(ctx: TaskContext): Promise<void> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(label)) {
     fail('regen/bad-param', `label '${label}' is not a valid label (expected ^[a-z0-9][a-z0-9._-]*$)`, { param: 'label', value: label });
   }
-  const bdir = normalPath(windowsPath(ctx.p.backup_dir) || DEFAULTS.backupRoot, 'backup_dir');
+  requireGiven('backup_dir', ctx.p.backup_dir);
+  const bdir = normalPath(String(ctx.p.backup_dir), 'backup_dir');
   const tops: string[] = [];
   for (const p of paths) {
     const full = normalPath(p, 'paths');

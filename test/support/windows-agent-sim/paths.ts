@@ -1,4 +1,4 @@
-// The simulated Windows agent's disks, and the path guards of files/common.ps1 on them.
+// The simulated Windows agent's disks, and the path guards of files/task.ps1 on them.
 // The agent is a host built by sim/build-host.sh (POSIX layout under ROOT); Windows paths map:
 //   C:\ProgramData\PuppetLabs\puppet\etc  <->  ROOT/etc/puppetlabs/puppet   (confdir, ssldir)
 //   C:\ProgramData\PuppetLabs\puppet\var  <->  ROOT/var/opt/lib/pe-puppet   (vardir, client_data)
@@ -9,11 +9,6 @@ import path from 'node:path';
 import { fail } from './runtime.js';
 
 export const PROGRAMDATA_PUPPETLABS = 'C:\\ProgramData\\PuppetLabs';
-export const DEFAULTS = {
-  allowedRoots: [PROGRAMDATA_PUPPETLABS],
-  backupRoot: `${PROGRAMDATA_PUPPETLABS}\\regen\\backups`,
-  ssldir: `${PROGRAMDATA_PUPPETLABS}\\puppet\\etc\\ssl`,
-};
 
 const MOUNTS: Array<[string, string]> = [
   [`${PROGRAMDATA_PUPPETLABS}\\puppet\\etc`, 'etc/puppetlabs/puppet'],
@@ -91,15 +86,22 @@ export function normalPath(p: string, param: string): string {
   return `${q[0].toUpperCase()}:\\${parts.join('\\')}`;
 }
 
-/** Get-RegenWindowsPath(s): a POSIX path (a metadata default of the POSIX implementation) counts as not given. */
-export const windowsPath = (v: unknown): string => (typeof v === 'string' && !v.startsWith('/') ? v : '');
-export const windowsPaths = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '' && !x.startsWith('/')) : []);
+/** The non-empty strings of a [string[]] parameter, as `@($x | Where-Object { $_ })`. */
+export const givenList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+
+/** Assert-RegenGiven: a required value neither the caller nor the profile gave. */
+export function requireGiven(name: string, value: unknown): void {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.every((v) => v === null || v === undefined || String(v) === '')) {
+    fail('regen/bad-param', `parameter ${name} is required and was not given: pass it, or set ${name} in the windows: section of the target's profile`, { param: name });
+  }
+}
 
 /** Assert-RegenPath: strictly inside an allowed root, no link on the way down (unless leaf). */
 export function assertPath(disk: WindowsDisk, p: string, allowedRoots: string[] | null, param: string, leaf = false): string {
   const full = normalPath(p, param);
-  const given = windowsPaths(allowedRoots);
-  const roots = given.length > 0 ? given : DEFAULTS.allowedRoots;
+  const roots = givenList(allowedRoots);
+  if (roots.length === 0) guard(param, p, 'no-roots', 'allowed_roots is empty, so nothing may be changed', roots);
   for (const r of roots) {
     const root = normalPath(r, 'allowed_roots');
     if (!full.toLowerCase().startsWith(`${root.toLowerCase()}\\`)) continue;

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PUPPET_BAT, type WindowsAgent } from './agent.js';
-import { DEFAULTS, normalPath, windowsPath, windowsPaths } from './paths.js';
+import { givenList, normalPath, requireGiven } from './paths.js';
 import { fail, result } from './runtime.js';
 
 export interface TaskContext {
@@ -35,12 +35,12 @@ function checkName(value: string, what: 'certname' | 'service', param: string = 
   }
 }
 
-/** Find-RegenPuppet, or the given puppet parameter checked for existence. */
-function findPuppet(ctx: TaskContext, value: unknown, hint: string): string {
-  const given = windowsPath(value);
-  if (!given) return PUPPET_BAT;
+/** Assert-RegenPuppet: the puppet parameter must be given and name this agent's puppet.bat. */
+function assertPuppet(value: unknown): string {
+  requireGiven('puppet', value);
+  const given = String(value);
   if (given.toLowerCase() !== PUPPET_BAT.toLowerCase()) {
-    fail('regen/puppet-missing', `puppet ${given} does not exist on this host${hint}`, { puppet: given });
+    fail('regen/puppet-missing', `puppet ${given} does not exist on this host; is the Puppet Enterprise agent installed there? Otherwise set windows.puppet in the target's profile to its puppet.bat`, { puppet: given });
   }
   return given;
 }
@@ -168,12 +168,11 @@ export async function facts(ctx: TaskContext): Promise<void> {
     fail('regen/bad-param', `section '${section}' is not a valid puppet.conf section (expected main, master, agent or user)`, { param: 'section', value: section });
   }
   requireElevated(ctx, 'facts');
-  const given = windowsPaths(ctx.p.disk_paths);
-  const disk = (given.length > 0 ? given : [DEFAULTS.allowedRoots[0], DEFAULTS.backupRoot]).map((p) => {
+  const disk = givenList(ctx.p.disk_paths).map((p) => {
     const full = normalPath(p, 'disk_paths');
     return { path: full, free_bytes: agent.disk.freeBytes(full) };
   });
-  const puppetBat = findPuppet(ctx, ctx.p.puppet, '; leave the puppet parameter empty to find puppet.bat from the registry');
+  const puppetBat = assertPuppet(ctx.p.puppet);
   const names = ['certname', 'dns_alt_names', 'ssldir', 'client_datadir', 'confdir', 'hostcert', 'localcacert'];
   const config = await puppetConfig(ctx, names, section);
   const version = await agent.puppet(['--version'], ctx.signal);
@@ -214,7 +213,7 @@ export async function puppetRun(ctx: TaskContext): Promise<void> {
   requireElevated(ctx, 'puppet_run');
   const wait = Number(ctx.p.waitforcert);
   if (wait < 0 || wait > 9999) fail('regen/bad-param', `waitforcert ${wait} is not a number of seconds (0 to 9999)`, { param: 'waitforcert', value: wait });
-  const puppetBat = findPuppet(ctx, ctx.p.puppet, '');
+  const puppetBat = assertPuppet(ctx.p.puppet);
   const args = ['agent', '--test', '--detailed-exitcodes', '--waitforcert', String(wait)];
   const command = `puppet ${args.join(' ')}`;
   if (ctx.noop) result({ noop: true, command, puppet: puppetBat });
@@ -247,7 +246,7 @@ export async function certInfo(ctx: TaskContext): Promise<void> {
   requireElevated(ctx, 'cert_info');
   if (!p) {
     if (!certname || !ssldir) {
-      findPuppet(ctx, ctx.p.puppet, '');
+      assertPuppet(ctx.p.puppet);
       const config = await puppetConfig(ctx, ['certname', 'ssldir'], 'main');
       certname ||= config.certname;
       ssldir ||= config.ssldir;

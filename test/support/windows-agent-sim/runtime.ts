@@ -118,7 +118,7 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** ConvertTo-RegenJson as files/common.ps1 writes it, plus the CRLF of [Console]::Out.WriteLine. */
+/** ConvertTo-RegenJson as files/task.ps1 writes it, plus the CRLF of [Console]::Out.WriteLine. */
 export function psJsonLine(v: unknown): string {
   const json = JSON.stringify(sortKeys(v)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `${json}\r\n`;

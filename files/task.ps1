@@ -1,9 +1,34 @@
-# Shared helpers for regen's PowerShell tasks (dot-sourced; delivered beside the task as
-# regen/files/common.ps1). Written for Windows PowerShell 2.0: no ConvertTo-Json, no
-# Get-FileHash, no [ordered], no classes.
+# The preamble of every regen PowerShell task, dot-sourced right after its param() block as
+#   . (Join-Path $_installdir 'regen\files\task.ps1')
+#   trap { Exit-RegenUnexpected 'TASK' $_ }
+# Written for Windows PowerShell 2.0: no ConvertTo-Json, no Get-FileHash, no [ordered], no classes.
 #
+# Parameters arrive through the task's param() block (Bolt's powershell input method); the values a
+# profile owns (paths, allowed roots, puppet.bat) come from the windows: section of the target's profile
+# (profiles/NAME.yaml), so a task never guesses one: Assert-RegenGiven fails when it is missing.
 # Output contract: one JSON object on stdout. Failure: {"_error": {"kind", "msg", "details"}}
 # and exit code 1. Non-ASCII is written as \uXXXX so the output survives any code page.
+#
+# Sets on dot-sourcing: $ErrorActionPreference = 'Stop' (any error ends the task through its trap).
+# Functions:
+#   ConvertTo-RegenJson VALUE           VALUE as JSON text (hashtables with sorted keys)
+#   Write-RegenResult RESULT            writes RESULT as JSON, exit 0
+#   Exit-RegenError KIND MSG [DETAILS]  writes {"_error": ...}, exit 1
+#   Exit-RegenUnexpected TASK RECORD    the trap: an unexpected error as regen/unexpected, exit 1
+#   Assert-RegenGiven NAME VALUE        fails with regen/bad-param when a required VALUE is empty
+#   Assert-RegenElevated TASK           fails unless the task runs as an elevated administrator
+#   Assert-RegenName VALUE certname|service [PARAM]   fails unless VALUE is a valid name
+#   Get-RegenNormalPath PATH PARAM      PATH as an absolute drive path, normalised (else a regen/guard error)
+#   Assert-RegenPath PATH ROOTS [PARAM] [-Leaf]  PATH normalised, strictly inside one of ROOTS, no link on
+#                                       the way (else a regen/guard error)
+#   Test-RegenReparsePoint PATH         whether PATH is a junction or symbolic link
+#   Invoke-RegenNative FILE ARGS        runs a program: @{exit_code; stdout; stderr}
+#   Assert-RegenPuppet PUPPET           fails unless PUPPET (puppet.bat) is given and exists
+#   Invoke-RegenPuppet PUPPET ARGS      a puppet command without colours: @{exit_code; stdout; stderr; output}
+#   Get-RegenPuppetConfig PUPPET NAMES [SECTION]  `puppet config print` as a hashtable NAME -> value
+#   Format-RegenTime TIME               TIME as UTC ISO 8601
+
+$ErrorActionPreference = 'Stop'
 
 function ConvertTo-RegenJsonString([string]$Text) {
   $sb = New-Object System.Text.StringBuilder
@@ -77,6 +102,19 @@ function Exit-RegenError([string]$Kind, [string]$Message, $Details = @{}) {
   exit 1
 }
 
+# The trap of every task: what no check foresaw, with the line it happened on.
+function Exit-RegenUnexpected([string]$Task, $Record) {
+  Exit-RegenError 'regen/unexpected' ($Task + ': ' + [string]$Record) @{ 'line' = $Record.InvocationInfo.ScriptLineNumber }
+}
+
+# regen fills a required value the caller did not give from the target's profile (its windows:
+# section), so an empty one here means neither gave it: refuse rather than guess a Windows default.
+function Assert-RegenGiven([string]$Name, $Value) {
+  if (@($Value | Where-Object { $null -ne $_ -and [string]$_ -ne '' }).Count -eq 0) {
+    Exit-RegenError 'regen/bad-param' "parameter $Name is required and was not given: pass it, or set $Name in the windows: section of the target's profile" @{ 'param' = $Name }
+  }
+}
+
 function Test-RegenElevated {
   $id = [Security.Principal.WindowsIdentity]::GetCurrent()
   (New-Object Security.Principal.WindowsPrincipal $id).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
@@ -87,42 +125,6 @@ function Assert-RegenElevated([string]$Task) {
     $user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
     Exit-RegenError 'regen/not-elevated' "task $Task must run as an elevated administrator, but runs as $user without the Administrators role; connect with an administrator account (over WinRM, a local administrator needs LocalAccountTokenFilterPolicy=1)" @{ 'user' = $user; 'task' = $Task }
   }
-}
-
-function Get-RegenProgramData {
-  $pd = $env:ProgramData
-  if (-not $pd) { $pd = [Environment]::GetFolderPath('CommonApplicationData') }
-  $pd
-}
-
-# PE 3.7 Windows defaults; every one can be overridden by a task parameter.
-function Get-RegenDefaults {
-  $base = Join-Path (Get-RegenProgramData) 'PuppetLabs'
-  @{
-    'allowed_roots' = @($base)
-    'confdir' = Join-Path $base 'puppet\etc'
-    'ssldir' = Join-Path $base 'puppet\etc\ssl'
-    'client_datadir' = Join-Path $base 'puppet\var\client_data'
-    'backup_root' = Join-Path $base 'regen\backups'
-  }
-}
-
-# The task metadata is shared with the POSIX implementations, and its defaults are POSIX paths
-# (Bolt and regen apply metadata defaults whatever the implementation). A value starting with
-# '/' can never be a Windows path: it counts as not given, and the Windows default applies.
-function Get-RegenWindowsPath([string]$Value) {
-  if ($Value -and $Value.StartsWith('/')) { return '' }
-  $Value
-}
-
-function Get-RegenWindowsPaths([string[]]$Values) {
-  , @($Values | Where-Object { $_ -and -not $_.StartsWith('/') })
-}
-
-function Get-RegenAllowedRoots([string[]]$Roots) {
-  $Roots = Get-RegenWindowsPaths $Roots
-  if ($Roots.Count -gt 0) { return , $Roots }
-  , @((Get-RegenDefaults)['allowed_roots'])
 }
 
 # Refuses a path, naming the parameter, the path and the rule broken (as the POSIX tasks do).
@@ -164,7 +166,8 @@ function Test-RegenReparsePoint([string]$Path) {
 # With -Leaf the path itself may be a link (the task then acts on the link, not its target).
 function Assert-RegenPath([string]$Path, [string[]]$AllowedRoots, [string]$Param = 'path', [switch]$Leaf) {
   $full = Get-RegenNormalPath $Path $Param
-  $roots = Get-RegenAllowedRoots $AllowedRoots
+  $roots = @($AllowedRoots | Where-Object { $_ })
+  if ($roots.Count -eq 0) { Exit-RegenGuard $Param $Path 'no-roots' 'allowed_roots is empty, so nothing may be changed' $roots }
   foreach ($r in $roots) {
     $root = Get-RegenNormalPath $r 'allowed_roots'
     if (-not $full.StartsWith($root + '\', [StringComparison]::OrdinalIgnoreCase)) { continue }
@@ -201,23 +204,12 @@ function Invoke-RegenNative([string]$FilePath, [string[]]$Arguments) {
   @{ 'exit_code' = $LASTEXITCODE; 'stdout' = ($out -join "`n"); 'stderr' = ($err -join "`n") }
 }
 
-# puppet.bat from the installer's registry keys (64- and 32-bit views), else from PATH.
-function Find-RegenPuppet {
-  $keys = 'HKLM:\SOFTWARE\Puppet Labs\Puppet', 'HKLM:\SOFTWARE\Wow6432Node\Puppet Labs\Puppet'
-  foreach ($key in $keys) {
-    if (-not (Test-Path -LiteralPath $key)) { continue }
-    $item = Get-ItemProperty -LiteralPath $key
-    foreach ($name in 'RememberedInstallDir64', 'RememberedInstallDir') {
-      $dir = $item.$name
-      if ($dir) {
-        $bat = Join-Path $dir 'bin\puppet.bat'
-        if (Test-Path -LiteralPath $bat) { return $bat }
-      }
-    }
+# puppet.bat as the profile names it (windows.puppet), which must exist on this host.
+function Assert-RegenPuppet([string]$Puppet) {
+  Assert-RegenGiven 'puppet' $Puppet
+  if (-not [IO.File]::Exists($Puppet)) {
+    Exit-RegenError 'regen/puppet-missing' "puppet $Puppet does not exist on this host; is the Puppet Enterprise agent installed there? Otherwise set windows.puppet in the target's profile to its puppet.bat" @{ 'puppet' = $Puppet }
   }
-  $cmd = Get-Command 'puppet.bat' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-  if ($cmd) { return $cmd.Path }
-  Exit-RegenError 'regen/puppet-missing' 'puppet.bat was found neither from the registry (HKLM\SOFTWARE\Puppet Labs\Puppet RememberedInstallDir/RememberedInstallDir64) nor on PATH; is the Puppet Enterprise agent installed?' @{}
 }
 
 # A puppet command with colours off: @{exit_code; stdout; stderr; output (both, ANSI codes removed)}.

@@ -1,4 +1,4 @@
-// files/common.sh's JSON writer and JSON-array reader under each /bin/sh and awk a 2015 target may have:
+// files/json.sh's JSON writer (and params.sh's list parameters) and JSON-array reader under each /bin/sh and awk a 2015 target may have:
 // dash or bash --posix (Debian, RHEL), mawk or gawk. Every byte must come back as it went in.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,9 @@ beforeAll(() => {
 
 afterAll(() => execFileSync('rm', ['-rf', dir]));
 
-/** Runs `body` after sourcing common.sh, with the given awk first on PATH; returns stdout as bytes. */
+/** Runs `body` after sourcing task.sh, json.sh and params.sh, with the given awk first on PATH; returns stdout as bytes. */
 function sh(shell: [string, string[]], awk: string, body: string, env: Record<string, string> = {}): Buffer {
-  return execFileSync(shell[0], [...shell[1], '-c', `PT__installdir=/nonexistent; . "${FILES_DIR}/common.sh"; ${body}`], {
+  return execFileSync(shell[0], [...shell[1], '-c', `PT__installdir=/nonexistent; for f in task json params; do . "${FILES_DIR}/$f.sh"; done; ${body}`], {
     env: { ...process.env, ...env, PATH: `${path.join(dir, awk)}:${process.env.PATH}` },
   });
 }
