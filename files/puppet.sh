@@ -9,9 +9,18 @@
 #   puppet_fail KIND WHAT            fails the task naming WHAT, RC and the end of OUT (the last puppet_cmd)
 #   puppet_config PUPPET SECTION NAME...  sets CFG_NAME for each NAME, from one `puppet config print`
 #   split_commas TEXT                prints the comma-separated items of TEXT, trimmed, one a line
-#   cert_state SSLDIR NAME           prints requested (a CSR waits), signed (the CA holds a signed
+#   cert_state CADIR NAME            prints requested (a CSR waits), signed (the CA holds a signed
 #                                    certificate and no request waits) or absent
-#   need_ca SSLDIR                   fails the task when this host has no CA (any `puppet cert` would make one)
+#   need_ca CADIR                    fails the task when this host has no CA (any `puppet cert` would make one)
+#   param_ca                         reads the parameters of a task driving the CA and sets them: ca_cli
+#                                    (puppet-cert for Puppet 3-5's `puppet cert`, puppetserver-ca for Puppet
+#                                    6+'s `puppetserver ca`), ca_bin (the puppet or puppetserver binary) and cadir
+#   service_ensure PUPPET NAME [ENSURE]  `puppet resource service NAME [ensure=ENSURE]`; sets STATE to the
+#                                    ensure value Puppet reports, and fails the task (regen/service-failed) when
+#                                    the command fails or the service does not end up as ENSURE
+#   ca_cmd ACTION NAMES [OPTION...]  runs one CA action on NAMES (one a line) with the CLI param_ca read:
+#                                    `puppet cert ACTION OPTION... A B` or `puppetserver ca ACTION
+#                                    --certname A,B OPTION...`; sets OUT and RC as puppet_cmd does
 
 need_puppet() {
   check_path _np puppet "$1"
@@ -47,11 +56,44 @@ puppet_config() {
 split_commas() { printf '%s\n' "$1" | tr ',' '\n' | sed 's/^[ ]*//; s/[ ]*$//' | grep -v '^$' || true; }
 
 cert_state() {
-  if [ -f "$1/ca/requests/$2.pem" ]; then printf requested
-  elif [ -f "$1/ca/signed/$2.pem" ]; then printf signed
+  if [ -f "$1/requests/$2.pem" ]; then printf requested
+  elif [ -f "$1/signed/$2.pem" ]; then printf signed
   else printf absent; fi
 }
 
 need_ca() {
-  [ -f "$1/ca/ca_crt.pem" ] || fail no-ca "there is no CA in $1/ca (ca_crt.pem missing): is this the CA master, and is ssldir right? To create a new CA use ca_regenerate" "{\"ssldir\":$(json_str "$1")}"
+  [ -f "$1/ca_crt.pem" ] || fail no-ca "there is no CA in $1 (ca_crt.pem missing): is this the CA server, and is cadir right (puppet config print cadir)? To create a new CA use ca_regenerate or ca_setup" "{\"cadir\":$(json_str "$1")}"
+}
+
+param_ca() {
+  param ca_cli ''
+  param ca_bin ''
+  param cadir ''
+  check_pattern ca_cli "$ca_cli" '^(puppet-cert|puppetserver-ca)$' "CA command line (puppet-cert or puppetserver-ca)"
+  check_path ca_bin ca_bin "$ca_bin"
+  [ -x "$ca_bin" ] || fail puppet-missing "$ca_bin (the $ca_cli command) is not executable on this host; set ca_bin (the profile's ca.bin) to the right path" "{\"ca_bin\":$(json_str "$ca_bin")}"
+  check_path cadir cadir "$cadir"
+}
+
+ca_cmd() {
+  _act=$1 _names=$2
+  shift 2
+  if [ "$ca_cli" = puppet-cert ]; then
+    # shellcheck disable=SC2086 # certnames were checked against Puppet's certname pattern
+    puppet_cmd "$ca_bin" cert "$_act" "$@" $_names
+  else
+    puppet_cmd "$ca_bin" ca "$_act" --certname "$(printf '%s\n' "$_names" | paste -sd, -)" "$@"
+  fi
+}
+
+service_ensure() {
+  if [ -n "${3:-}" ]; then puppet_cmd "$1" resource service "$2" "ensure=$3"
+  else puppet_cmd "$1" resource service "$2"; fi
+  # `puppet resource` exits 0 even when the change fails, so the state it reports is checked.
+  STATE=$(printf '%s\n' "$OUT" | sed -n "s/^ *ensure *=> *'\([a-z]*\)',*\$/\1/p" | tail -n 1)
+  _errors=$(puppet_errors)
+  if [ "$RC" -ne 0 ] || [ -n "$_errors" ] || [ -z "$STATE" ] || { [ -n "${3:-}" ] && [ "$STATE" != "$3" ]; }; then
+    fail service-failed "'puppet resource service $2${3:+ ensure=$3}' did not leave $2 ${3:-readable}: $(last_lines 3 "${_errors:-$OUT}")" \
+      "{\"service\":$(json_str "$2"),\"exit_code\":$RC,\"state\":$(json_str "$STATE"),\"output\":$(last_lines 30 "$OUT" | json_lines)}"
+  fi
 }

@@ -20,7 +20,7 @@ alts=$(split_commas "$dns_alt_names")
 for a in $alts; do check_pattern dns_alt_names "$a" '^([A-Za-z]+:)?[a-zA-Z0-9*][a-zA-Z0-9._*-]*$' "DNS alt name"; done
 need_puppet "$puppet"
 check_path ssldir ssldir "$ssldir"
-need_ca "$ssldir"
+need_ca "$ssldir/ca"
 # generate NAME: generate and check one certificate; prints its report, or its _error and exits non-zero.
 generate() {
   certname=$1

@@ -6,12 +6,33 @@ lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
 for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
-param puppet ''
-param ssldir ''
-need_puppet "$puppet"
-check_path ssldir ssldir "$ssldir"
-need_ca "$ssldir"
-puppet_cmd "$puppet" cert list --all
+param_ca
+need_ca "$cadir"
+if [ "$ca_cli" = puppetserver-ca ]; then
+  puppet_cmd "$ca_bin" ca list --all
+  [ "$RC" -eq 0 ] || puppet_fail puppet-failed "'puppetserver ca list --all' failed: is puppetserver running (it answers the CA's API)?"
+  # puppetserver ca prints a heading per state, then per certificate (tab-separated extras):
+  #     NAME<padding> (SHA256)  FINGERPRINT[<TAB>alt names: ["DNS:a", "IP:b"]][<TAB>authorization extensions: [...]]
+  printf '%s\n' "$OUT" | awk "$AWK_JSON"'
+    function add(list, item) { out[list] = out[list] (out[list] == "" ? "" : ",") item }
+    /^Requested Certificates:/ { state = "pending"; next }
+    /^Signed Certificates:/ { state = "signed"; next }
+    /^Revoked Certificates:/ { state = "revoked"; next }
+    /^[A-Z]/ { state = ""; next }
+    state != "" && match($0, /^    [^ ]+ +\(SHA256\)  [0-9A-Fa-f:]+/) {
+      n = split($0, field, "\t"); split(field[1], w, " ")
+      alts = ""
+      for (i = 2; i <= n; i++) if (index(field[i], "alt names: [") == 1) {
+        list = substr(field[i], 13); sub(/\]$/, "", list)
+        k = split(list, a, /, /)
+        for (j = 1; j <= k; j++) { gsub(/"/, "", a[j]); if (a[j] != "") alts = alts (alts == "" ? "" : ",") jstr(a[j]) }
+      }
+      add(state, "{\"name\":" jstr(w[1]) ",\"fingerprint\":{\"algorithm\":\"SHA256\",\"value\":" jstr(w[3]) "},\"alt_names\":[" alts "]}")
+    }
+    END { printf "{\"pending\":[%s],\"signed\":[%s],\"revoked\":[%s],\"invalid\":[]}\n", out["pending"], out["signed"], out["revoked"] }'
+  exit 0
+fi
+ca_cmd list '' --all
 [ "$RC" -eq 0 ] || puppet_fail puppet-failed "'puppet cert list --all' failed"
 # Puppet 3.7 prints: GLYPH "NAME" (ALG) FINGERPRINT [(alt names: "DNS:a", "DNS:b")] [(REASON)]
 # with GLYPH '+' signed, ' ' pending, '-' invalid (REASON "certificate revoked" for revoked ones).

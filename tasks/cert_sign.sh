@@ -1,29 +1,26 @@
 #!/bin/sh
-# Sign waiting certificate requests on the CA master (Step 6.7): one `puppet cert sign A B ...` for all the
-# names, with a result per name under results.NAME. An already signed name is reported as such, not an
+# Sign waiting certificate requests on the CA (Step 6.7): one `puppet cert sign A B ...` (Puppet 3-5) or
+# `puppetserver ca sign --certname A,B` (Puppet 6+) for all the names, with a result per name under results.NAME. An already signed name is reported as such, not an
 # error; a name with neither a request nor a certificate fails alone: the other names are still signed.
 lib=${PT__installdir:-}/regen/files
 [ -r "$lib/task.sh" ] || { echo '{"_error":{"kind":"regen/install","msg":"regen/files/task.sh is missing under $PT__installdir: run this task with regen or Bolt","details":{}}}'; exit 1; }
 for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
-param puppet ''
-param ssldir ''
+param_ca
 param_bool allow_dns_alt_names false
 param wait_seconds 0
 check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names of the requests to sign"
 for n in $certnames; do check_certname certnames "$n"; done
-need_puppet "$puppet"
-check_path ssldir ssldir "$ssldir"
-need_ca "$ssldir"
+need_ca "$cadir"
 
 # An agent submits its request a moment after its service starts: wait up to wait_seconds for it.
 waited=0
 while :; do
   to_sign= already= missing=
   for n in $certnames; do
-    case $(cert_state "$ssldir" "$n") in
+    case $(cert_state "$cadir" "$n") in
       requested) to_sign=$to_sign$n$NL ;;
       signed) already=$already$n$NL ;;
       *) missing=$missing$n$NL ;;
@@ -48,24 +45,23 @@ for n in $missing; do
   name_error "$n" no-csr "no certificate request waits for $n (after ${waited}s). Has the agent run since its ssldir was cleared? See cert_list"
 done
 
-# One `puppet cert sign A B ...` for every waiting request. Puppet 3.7 stops at the first name it cannot
+# One sign call for every waiting request. Puppet 3.7 stops at the first name it cannot
 # sign (the names before it are signed, the ones after it untouched): that name gets the error, and the
 # rest go in the next call, so each failing name costs one more call, never one call per name.
 signed_list= remaining=$to_sign
 [ "$NOOP" = true ] && { signed_list=$to_sign remaining=; for n in $to_sign; do result "$n" '{"status":"would_sign"}'; done; }
 while [ -n "$remaining" ]; do
-  # shellcheck disable=SC2086 # certnames were checked against Puppet's certname pattern
-  if [ "$allow_dns_alt_names" = true ]; then puppet_cmd "$puppet" cert sign --allow-dns-alt-names $remaining
-  else puppet_cmd "$puppet" cert sign $remaining; fi
+  if [ "$allow_dns_alt_names" = true ] && [ "$ca_cli" = puppet-cert ]; then ca_cmd sign "$remaining" --allow-dns-alt-names
+  else ca_cmd sign "$remaining"; fi
   next= blamed=false
   for n in $remaining; do
-    if [ -f "$ssldir/ca/signed/$n.pem" ] && [ ! -f "$ssldir/ca/requests/$n.pem" ]; then
+    if [ "$(cert_state "$cadir" "$n")" = signed ]; then
       signed_list=$signed_list$n$NL
       result "$n" '{"status":"signed"}'
     elif [ "$blamed" = false ]; then
       blamed=true hint=
       case $OUT in *"subject alternative names"*) hint=" (the request carries alt names: pass allow_dns_alt_names=true if they are expected)" ;; esac
-      name_error "$n" puppet-failed "'puppet cert sign' did not sign $n$hint (exit $RC): $(last_lines 3 "$OUT")"
+      name_error "$n" puppet-failed "'$ca_cli sign' did not sign $n$hint (exit $RC): $(last_lines 3 "$OUT")"
     else
       next=$next$n$NL
     fi

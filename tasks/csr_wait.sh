@@ -7,18 +7,18 @@ lib=${PT__installdir:-}/regen/files
 for file in task json params guard puppet; do . "$lib/$file.sh"; done
 
 param_list certnames ''
-param ssldir ''
 param wait_seconds 120
 check_pattern wait_seconds "$wait_seconds" '^[0-9]{1,4}$' "a number of seconds"
 [ -n "$certnames" ] || fail bad-param "certnames is empty: give the names whose requests to wait for"
 for n in $certnames; do check_certname certnames "$n"; done
-check_path ssldir ssldir "$ssldir"
-need_ca "$ssldir"
+param cadir ''
+check_path cadir cadir "$cadir"
+need_ca "$cadir"
 
 waited=0
 while :; do
   missing=
-  for n in $certnames; do [ "$(cert_state "$ssldir" "$n")" != absent ] || missing=$missing$n$NL; done
+  for n in $certnames; do [ "$(cert_state "$cadir" "$n")" != absent ] || missing=$missing$n$NL; done
   [ -n "$missing" ] && [ "$waited" -lt "$wait_seconds" ] && [ "$NOOP" = false ] || break
   sleep 1
   waited=$((waited + 1))
@@ -26,13 +26,13 @@ done
 
 results= sep= first_error= errors=0
 for n in $certnames; do
-  case $(cert_state "$ssldir" "$n") in
+  case $(cert_state "$cadir" "$n") in
     absent)
       errors=$((errors + 1))
       e="{\"kind\":\"regen/no-csr\",\"msg\":$(json_str "no certificate request arrived for $n on the CA within ${waited}s. Has the agent reached the master since its ssldir was cleared (its puppet service running, port 8140 open)? See cert_list")}"
       [ -n "$first_error" ] || first_error=$e
       results="$results$sep$(json_str "$n"):{\"_error\":$e}" ;;
-    *) results="$results$sep$(json_str "$n"):{\"status\":$(json_str "$(cert_state "$ssldir" "$n")")}" ;;
+    *) results="$results$sep$(json_str "$n"):{\"status\":$(json_str "$(cert_state "$cadir" "$n")")}" ;;
   esac
   sep=,
 done

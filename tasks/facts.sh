@@ -10,7 +10,7 @@ for file in task json params guard puppet pki manifest; do . "$lib/$file.sh"; do
 param puppet ''
 param section master
 param_list disk_paths ''
-check_pattern section "$section" '^(main|master|agent|user)$' "puppet.conf section"
+check_pattern section "$section" '^(main|master|server|agent|user)$' "puppet.conf section"
 need_puppet "$puppet"
 for p in $disk_paths; do check_path checked disk_paths "$p"; done
 

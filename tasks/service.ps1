@@ -5,6 +5,7 @@
 # only when force_kill is true.
 param(
   [string]$name,
+  [string[]]$names,
   [string]$action = 'status',
   [int]$timeout = 60,
   [bool]$force_kill = $false,
@@ -14,7 +15,9 @@ param(
 . (Join-Path $_installdir 'regen\files\task.ps1')
 trap { Exit-RegenUnexpected 'service' $_ }
 
-Assert-RegenName $name 'service'
+if ($name -and $names) { Exit-RegenError 'regen/bad-param' 'give either name or names, not both' @{ 'param' = 'name' } }
+$list = if ($names) { @($names) } else { @($name) }
+foreach ($n in $list) { Assert-RegenName $n 'service' }
 if ('status', 'stop', 'start', 'restart' -notcontains $action) {
   Exit-RegenError 'regen/bad-param' "action '$action' must be one of status, stop, start, restart" @{ 'action' = $action }
 }
@@ -23,10 +26,6 @@ if ($timeout -lt 1 -or $timeout -gt 3600) {
 }
 Assert-RegenElevated 'service'
 
-$svc = Get-Service -Name $name -ErrorAction SilentlyContinue
-if (-not $svc) {
-  Exit-RegenError 'regen/service-failed' "there is no service named $name on this host" @{ 'service' = $name }
-}
 
 function Get-State {
   $svc.Refresh()
@@ -86,23 +85,32 @@ function Start-RegenService {
   }
 }
 
-$before = Get-State
-$result = @{ 'service' = $name; 'action' = $action; 'before' = $before; 'changed' = $false }
-$wantStop = ($action -eq 'stop' -or $action -eq 'restart') -and $before -ne 'stopped'
-$wantStart = ($action -eq 'start' -and $before -ne 'running') -or $action -eq 'restart'
-
-if ($_noop) {
-  $result['noop'] = $true
-  $result['changed'] = $wantStop -or $wantStart
-  if ($action -eq 'stop') { $result['after'] = 'stopped' }
-  elseif ($action -eq 'status') { $result['after'] = $before }
-  else { $result['after'] = 'running' }
-  Write-RegenResult $result
+# Several services (names): in their order, stopping at the first that fails (the later ones untouched).
+$reports = @()
+foreach ($name in $list) {
+  $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
+  if (-not $svc) {
+    Exit-RegenError 'regen/service-failed' "there is no service named $name on this host" @{ 'service' = $name }
+  }
+  $before = Get-State
+  $result = @{ 'service' = $name; 'action' = $action; 'before' = $before; 'changed' = $false }
+  $wantStop = ($action -eq 'stop' -or $action -eq 'restart') -and $before -ne 'stopped'
+  $wantStart = ($action -eq 'start' -and $before -ne 'running') -or $action -eq 'restart'
+  if ($_noop) {
+    $result['noop'] = $true
+    $result['changed'] = $wantStop -or $wantStart
+    if ($action -eq 'stop') { $result['after'] = 'stopped' }
+    elseif ($action -eq 'status') { $result['after'] = $before }
+    else { $result['after'] = 'running' }
+  } else {
+    if ($wantStop) { Stop-RegenService $result; $result['changed'] = $true }
+    if ($wantStart) { Start-RegenService; $result['changed'] = $true }
+    $info = Get-ServiceInfo
+    $result['after'] = Get-State
+    $result['pid'] = $info['pid']
+    $result['start_mode'] = $info['start_mode']
+  }
+  $reports += $result
 }
-if ($wantStop) { Stop-RegenService $result; $result['changed'] = $true }
-if ($wantStart) { Start-RegenService; $result['changed'] = $true }
-$info = Get-ServiceInfo
-$result['after'] = Get-State
-$result['pid'] = $info['pid']
-$result['start_mode'] = $info['start_mode']
-Write-RegenResult $result
+if ($names) { Write-RegenResult @{ 'action' = $action; 'services' = $reports } }
+Write-RegenResult $reports[0]

@@ -16,17 +16,6 @@ for n in $name $names; do check_pattern name "$n" "$SERVICE_RE" "service name"; 
 check_pattern action "$action" '^(status|start|stop|restart)$' "action (status, start, stop or restart)"
 need_puppet "$puppet"
 
-# ensure_service [ENSURE]: run puppet resource; set STATE to the ensure value it reports.
-ensure_service() {
-  if [ -n "${1:-}" ]; then puppet_cmd "$puppet" resource service "$name" "ensure=$1"
-  else puppet_cmd "$puppet" resource service "$name"; fi
-  STATE=$(printf '%s\n' "$OUT" | sed -n "s/^ *ensure *=> *'\([a-z]*\)',*\$/\1/p" | tail -n 1)
-  errors=$(puppet_errors)
-  if [ "$RC" -ne 0 ] || [ -n "$errors" ] || [ -z "$STATE" ] || { [ -n "${1:-}" ] && [ "$STATE" != "$1" ]; }; then
-    fail service-failed "'puppet resource service $name${1:+ ensure=$1}' did not leave $name ${1:-readable}: $(last_lines 3 "${errors:-$OUT}")" \
-      "{\"service\":$(json_str "$name"),\"exit_code\":$RC,\"state\":$(json_str "$STATE"),\"output\":$(last_lines 30 "$OUT" | json_lines)}"
-  fi
-}
 report() {
   printf '{"service":%s,"action":"%s","before":%s,"after":%s,"changed":%s%s}\n' "$(json_str "$name")" "$action"     "$(json_str "$before")" "$(json_str "$after")" "$changed" "$1"
 }
@@ -34,7 +23,7 @@ report() {
 # act_on NAME: the action on one service; prints its report, or its _error and exits non-zero.
 act_on() {
   name=$1
-  ensure_service
+  service_ensure "$puppet" "$name"
   before=$STATE after=$STATE changed=false
   case $action in
     start) want=running ;;
@@ -44,8 +33,8 @@ act_on() {
   esac
   [ "$before" = "$want" ] || changed=true
   if [ "$NOOP" = true ]; then after=$want; report ',"noop":true'; return 0; fi
-  [ "$action" = restart ] && [ "$before" = running ] && ensure_service stopped
-  ensure_service "$want"
+  [ "$action" = restart ] && [ "$before" = running ] && service_ensure "$puppet" "$name" stopped
+  service_ensure "$puppet" "$name" "$want"
   after=$STATE
   report ''
 }

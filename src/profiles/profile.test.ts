@@ -63,3 +63,24 @@ describe('the pe37 profile', () => {
     expect(() => profileFor(target('ssh', undefined, { profile: { backup_dir: '/x' } }))).toThrow(/must be a profile name/);
   });
 });
+
+describe('the puppet7 profile and its layouts', () => {
+  it('is the Debian packages’ layout by default, and the all-in-one layout as puppet7/aio', () => {
+    expect(profileNames()).toEqual(expect.arrayContaining(['pe37', 'puppet7', 'puppet7/aio']));
+    const debian = profileFor(target('ssh', undefined, { profile: 'puppet7' }));
+    expect(debian).toMatchObject({ name: 'puppet7', puppet: '/usr/bin/puppet', cadir: '/etc/puppet/puppetserver/ca',
+      ssldir: '/var/lib/puppet/ssl', catalog_dir: '/var/cache/puppet/client_data/catalog', ca: { cli: 'puppetserver-ca', bin: '/usr/bin/puppetserver' } });
+    expect(debian.backup_paths).toEqual(['/etc/puppet/puppetserver/ca', '/var/lib/puppet/ssl']);
+    const aio = profileFor(target('ssh', undefined, { profile: 'puppet7/aio' }));
+    expect(aio).toMatchObject({ name: 'puppet7', puppet: '/opt/puppetlabs/bin/puppet', cadir: '/etc/puppetlabs/puppetserver/ca',
+      catalog_dir: '/opt/puppetlabs/puppet/cache/client_data/catalog', ca: { bin: '/opt/puppetlabs/bin/puppetserver' } });
+    expect(aio.backup_paths).toEqual(['/etc/puppetlabs/puppetserver/ca', '/etc/puppetlabs/puppet/ssl']);
+    // An override still wins over the layout.
+    expect(profileFor(target('ssh', { cadir: '/srv/ca' }, { profile: 'puppet7/aio' })).backup_paths).toEqual(['/srv/ca', '/etc/puppetlabs/puppet/ssl']);
+  });
+
+  it('refuses a layout the file does not have, listing the names there are', () => {
+    expect(() => profileFor(target('ssh', undefined, { profile: 'puppet7/rpm' }))).toThrow(/no profile 'puppet7\/rpm' \(profiles: pe37, puppet7, puppet7\/aio\)/);
+    expect(() => profileFor(target('ssh', undefined, { profile: 'pe37/aio' }))).toThrow(/no profile 'pe37\/aio'/);
+  });
+});

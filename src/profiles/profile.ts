@@ -1,8 +1,9 @@
 // A profile is one Puppet layout (profiles/NAME.yaml): every path, owner, service list and order,
 // certificate list and backup location the plans and tasks use, read by plans as ${profile.KEY}.
-// A target's profile is named by its inventory var `profile` (default: pe37); its var
-// `profile_overrides` is deep-merged over the file, and on a WinRM target the file's `windows:` section
-// is laid over the top level first. Values may refer to other keys (`cadir: ${profile.ssldir}/ca`);
+// A target's profile is named by its inventory var `profile` (default: pe37), as NAME or NAME/LAYOUT: a
+// layout (another package layout of the same Puppet, e.g. puppet7/aio) is the file's `layouts.LAYOUT`
+// section laid over its top level. On a WinRM target the file's `windows:` section is laid over next,
+// and the var `profile_overrides` is deep-merged last. Values may refer to other keys (`cadir: ${profile.ssldir}/ca`);
 // they are resolved after the merge, so an overridden ssldir moves everything derived from it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,8 +24,26 @@ export class ProfileError extends Error {
 
 const cache = new Map<string, ProfileValues>();
 
+/** Every profile name a target may choose: each file's NAME, and NAME/LAYOUT for each of its layouts. */
 export function profileNames(dir = PROFILES_DIR): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  return files.flatMap((name) => [name, ...layoutsOf(loadProfile(name, dir)).map((l) => `${name}/${l}`)]);
+}
+
+function layoutsOf(values: ProfileValues): string[] {
+  return isPlainObject(values.layouts) ? Object.keys(values.layouts) : [];
+}
+
+/** The values of a profile name: its file, with the layout of NAME/LAYOUT laid over the top level. */
+export function profileValues(name: string, dir = PROFILES_DIR): ProfileValues {
+  const [file, layout, ...rest] = name.split('/');
+  const values = loadProfile(file, dir);
+  if (layout === undefined) return values;
+  const layouts = values.layouts;
+  if (rest.length > 0 || !isPlainObject(layouts) || !isPlainObject(layouts[layout])) {
+    throw new ProfileError(`there is no profile '${name}' (profiles: ${profileNames(dir).join(', ')}); set the target's var 'profile' to one of them`);
+  }
+  return deepMerge(values, layouts[layout]);
 }
 
 export function profileFile(name: string, dir = PROFILES_DIR): string {
@@ -37,7 +56,8 @@ export function loadProfile(name = DEFAULT_PROFILE, dir = PROFILES_DIR): Profile
   let values = cache.get(file);
   if (values) return values;
   if (!/^[a-z][a-z0-9_]*$/.test(name) || !existsSync(file)) {
-    throw new ProfileError(`there is no profile '${name}' (profiles: ${profileNames(dir).join(', ')}); set the target's var 'profile' to one of them`);
+    const known = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+    throw new ProfileError(`there is no profile '${name}' (profiles: ${known.join(', ')}); set the target's var 'profile' to one of them`);
   }
   const data: unknown = parse(readFileSync(file, 'utf8'));
   if (!isPlainObject(data)) throw new ProfileError(`${file}: expected a map of profile values`);
@@ -60,7 +80,7 @@ export function profileFor(target: Target | undefined): ProfileValues {
   if (target && target.vars.pe !== undefined) {
     throw new ProfileError(`${target.name}: the var 'pe' is now 'profile_overrides' (and the profile's name goes in the var 'profile'); rename it in the inventory`);
   }
-  const values = loadProfile(profileNameOf(target));
+  const values = profileValues(profileNameOf(target));
   let merged = values;
   if (target?.config.transport === 'winrm' && isPlainObject(values.windows)) merged = deepMerge(merged, values.windows);
   const override = target?.vars.profile_overrides;
@@ -97,7 +117,7 @@ function resolveSelfReferences(values: ProfileValues, targetName: string | undef
  * typo fails validation), or null. A key one profile lacks fails at run time for that profile's targets.
  */
 export function checkProfilePath(segments: ReadonlyArray<string | number>, dir = PROFILES_DIR): string | null {
-  const reasons = profileNames(dir).map((name) => missingKey(loadProfile(name, dir), segments, name));
+  const reasons = profileNames(dir).map((name) => missingKey(profileValues(name, dir), segments, name.split('/')[0]));
   return reasons.every((r) => r !== null) ? reasons[0] : null;
 }
 

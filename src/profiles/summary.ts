@@ -18,7 +18,7 @@ export interface ProfileChoice {
 export function profileChoice(target: Target): ProfileChoice {
   const name = profileNameOf(target);
   const over = target.vars.profile_overrides;
-  return { name, file: path.relative(BUNDLE_ROOT, profileFile(name)), overrides: isPlainObject(over) ? leafPaths(over) : [] };
+  return { name, file: path.relative(BUNDLE_ROOT, profileFile(name.split('/')[0])), overrides: isPlainObject(over) ? leafPaths(over) : [] };
 }
 
 function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {

@@ -127,9 +127,9 @@ describe('regen plan agents with a Windows agent whose pe-mcollective stop hangs
       [win2.name, 'failure'],
     ]);
     expect(failure.failure).toMatchObject({
-      step: 'stop_pe_mcollective',
-      doc_step: '6.3',
-      completed: ['facts', 'backup', 'stop_pe_puppet'],
+      step: 'stop_agent_services',
+      doc_step: '6.2-6.3',
+      completed: ['facts', 'backup'],
       error: { kind: 'regen/service-hung', details: { service: 'pe-mcollective', state: 'stoppending', timeout: 2 } },
     });
     expect(failure.failure.error.msg).toContain('force_kill=true');
@@ -167,8 +167,11 @@ describe('regen plan agents with a Windows agent whose pe-mcollective stop hangs
     expect(win1.sim.agent.calls.length).toBe(win1Calls);
     expect(win1.sim.server.log.length).toBe(win1Requests);
 
-    const stop = win2.sim.agent.calls.filter((c) => c.task === 'service' && c.params.name === 'pe-mcollective' && c.params.action === 'stop').at(-1)!;
-    expect(stop.output).toMatchObject({ before: 'stoppending', after: 'stopped', forced: true, killed_pid: failure.failure.error.details.pid });
+    // One service call stops the profile's agent_stop list in order: pe-puppet, then the hung pe-mcollective.
+    const stop = win2.sim.agent.calls.filter((c) => c.task === 'service' && c.params.action === 'stop').at(-1)!;
+    expect(stop.params.names).toEqual(['pe-puppet', 'pe-mcollective']);
+    expect((stop.output as any).services[1]).toMatchObject({ service: 'pe-mcollective', before: 'stoppending', after: 'stopped',
+      forced: true, killed_pid: failure.failure.error.details.pid });
     expectWindowsReenrolled(win2);
   }, 120_000);
 });

@@ -19,7 +19,7 @@ import { POWERSHELL_COMMAND } from '../../src/tasks/powershell-invocation.js';
 import { decodePowershellPayload, type DecodedPayload } from './powershell-payload.js';
 import { WindowsAgent, type WindowsAgentOptions } from './windows-agent-sim/agent.js';
 import { backup, clearDir, removeFile, restore } from './windows-agent-sim/fs-tasks.js';
-import { certInfo, facts, puppetRun, service, type TaskContext } from './windows-agent-sim/puppet-tasks.js';
+import { certInfo, certRequest, facts, puppetRun, service, type TaskContext } from './windows-agent-sim/puppet-tasks.js';
 import { bindParameters, BindError, parseParamBlock, psJsonLine, TaskExit, wrapperException } from './windows-agent-sim/runtime.js';
 import type { ConnectTarget } from '../../src/transports/types.js';
 import { startWsmanServer, type WsmanCommand, type WsmanHandler, type WsmanOutput, type WsmanServer } from './wsman-server/index.js';
@@ -33,6 +33,7 @@ const TASKS: Record<string, (ctx: TaskContext) => Promise<void>> = {
   facts,
   puppet_run: puppetRun,
   cert_info: certInfo,
+  cert_request: certRequest,
   backup,
   restore,
   clear_dir: clearDir,

@@ -96,7 +96,7 @@ describe('path guards', () => {
 
   it('refuses bad certnames, service names and modes with the pattern they break', async () => {
     for (const certname of ['Master.example.com', '-x', 'a b', '$(id)', 'a\nb']) {
-      const err = await h.error('cert_sign', { certnames: [certname], puppet: '/bin/false', ssldir: roots });
+      const err = await h.error('cert_sign', { certnames: [certname], ca_cli: 'puppet-cert', ca_bin: '/bin/false', cadir: roots });
       expect(err.kind).toBe('regen/bad-param');
       // A control character is refused while decoding the array, which is then quoted whole.
       expect(err.details.value).toBe(certname.includes('\n') ? JSON.stringify([certname]) : certname);

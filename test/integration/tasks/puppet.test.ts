@@ -65,7 +65,7 @@ describe('facts, cert_info, cert_list (read-only)', () => {
   });
 
   it('cert_list parses every signed certificate with fingerprint and alt names', async () => {
-    const list = await h.ok('cert_list', { puppet: sim.puppet, ssldir: sim.ssldir });
+    const list = await h.ok('cert_list', { ca_cli: 'puppet-cert', ca_bin: sim.puppet, cadir: path.join(sim.ssldir, 'ca') });
     const names = list.signed.map((c: any) => c.name).sort();
     expect(names).toEqual([sim.certname, 'pe-internal-classifier', 'pe-internal-dashboard', 'pe-internal-mcollective-servers',
       'pe-internal-peadmin-mcollective-client', 'pe-internal-puppet-console-mcollective-client']);
@@ -117,6 +117,8 @@ describe('the CA rebuild of Step 2', () => {
     const ssl = host.ssldir;
     const oldCa = fingerprint(path.join(ssl, 'ca/ca_crt.pem'));
     const p = { puppet: host.puppet, ssldir: ssl };
+    // The CA's tasks take the CA's command line, its binary and its directory (ssldir/ca on PE 3.7).
+    const caParams = { ca_cli: 'puppet-cert', ca_bin: host.puppet, cadir: path.join(ssl, 'ca') };
     expect((await h.error('ca_regenerate', p)).kind).toBe('regen/ca-exists');
     expect((await h.ok('ca_regenerate', { ...p, allow_existing: true })).created).toBe(false);
 
@@ -145,10 +147,10 @@ describe('the CA rebuild of Step 2', () => {
     execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:1024', '-nodes', '-keyout', path.join(scratch, 'agent1.key'),
       '-subj', '/CN=agent1.example.com', '-out', csr], { stdio: 'ignore' });
     const names = ['agent1.example.com', host.certname];
-    expect(await h.ok('cert_sign', { ...p, certnames: names }, { noop: true })).toMatchObject({ signed: ['agent1.example.com'], noop: true });
+    expect(await h.ok('cert_sign', { ...caParams, certnames: names }, { noop: true })).toMatchObject({ signed: ['agent1.example.com'], noop: true });
     expect(existsSync(csr)).toBe(true);
     // A name with no request fails alone: the others are signed in the same call, each with its own result.
-    const missing = await h.error('cert_sign', { ...p, certnames: [...names, 'ghost.example.com'] });
+    const missing = await h.error('cert_sign', { ...caParams, certnames: [...names, 'ghost.example.com'] });
     expect(missing).toMatchObject({ kind: 'regen/no-csr', details: { missing: ['ghost.example.com'], signed: ['agent1.example.com'] } });
     expect(missing.msg).toContain('ghost.example.com');
     expect(missing.details.results).toMatchObject({
@@ -156,7 +158,7 @@ describe('the CA rebuild of Step 2', () => {
       'ghost.example.com': { _error: { kind: 'regen/no-csr' } },
     });
     expect(existsSync(csr)).toBe(false);
-    expect(await h.ok('cert_sign', { ...p, certnames: names })).toMatchObject({ signed: [], already_signed: names });
+    expect(await h.ok('cert_sign', { ...caParams, certnames: names })).toMatchObject({ signed: [], already_signed: names });
     const signed = path.join(ssl, 'ca/signed/agent1.example.com.pem');
     execFileSync('openssl', ['verify', '-CAfile', caFile, signed]);
 
@@ -165,22 +167,22 @@ describe('the CA rebuild of Step 2', () => {
     const arrival = setTimeout(() => execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:1024', '-nodes',
       '-keyout', path.join(scratch, 'agent2.key'), '-subj', '/CN=agent2.example.com', '-out', late], { stdio: 'ignore' }), 1500);
     try {
-      expect(await h.ok('cert_sign', { ...p, certnames: ['agent2.example.com'], wait_seconds: 30 })).toMatchObject({ signed: ['agent2.example.com'], already_signed: [] });
+      expect(await h.ok('cert_sign', { ...caParams, certnames: ['agent2.example.com'], wait_seconds: 30 })).toMatchObject({ signed: ['agent2.example.com'], already_signed: [] });
     } finally {
       clearTimeout(arrival);
     }
     execFileSync('openssl', ['verify', '-CAfile', caFile, path.join(ssl, 'ca/signed/agent2.example.com.pem')]);
-    expect((await h.error('cert_sign', { ...p, certnames: ['ghost.example.com'], wait_seconds: 2 })).msg).toContain('after 2s');
-    const list = await h.ok('cert_list', p);
+    expect((await h.error('cert_sign', { ...caParams, certnames: ['ghost.example.com'], wait_seconds: 2 })).msg).toContain('after 2s');
+    const list = await h.ok('cert_list', caParams);
     expect(list.signed.map((c: any) => c.name).sort()).toEqual(['agent1.example.com', 'agent2.example.com', host.certname, 'pe-internal-classifier']);
 
-    const cleanNoop = await h.ok('cert_clean', { ...p, certnames: ['agent1.example.com', 'nobody.example.com'] }, { noop: true });
+    const cleanNoop = await h.ok('cert_clean', { ...caParams, ssldir: ssl, certnames: ['agent1.example.com', 'nobody.example.com'] }, { noop: true });
     expect(cleanNoop).toMatchObject({ cleaned: [{ name: 'agent1.example.com', files: [signed] }], absent: ['nobody.example.com'] });
     expect(existsSync(signed)).toBe(true);
-    await h.ok('cert_clean', { ...p, certnames: ['agent1.example.com'] });
+    await h.ok('cert_clean', { ...caParams, ssldir: ssl, certnames: ['agent1.example.com'] });
     expect(existsSync(signed)).toBe(false);
-    expect((await h.ok('cert_list', p)).signed.map((c: any) => c.name)).not.toContain('agent1.example.com');
-    expect((await h.error('cert_clean', { ...p, certnames: ['ca'] })).kind).toBe('regen/bad-param');
+    expect((await h.ok('cert_list', caParams)).signed.map((c: any) => c.name)).not.toContain('agent1.example.com');
+    expect((await h.error('cert_clean', { ...caParams, ssldir: ssl, certnames: ['ca'] })).kind).toBe('regen/bad-param');
     host.remove();
   });
 
@@ -188,7 +190,9 @@ describe('the CA rebuild of Step 2', () => {
     const empty = path.join(scratch, 'empty-ssl');
     execFileSync('mkdir', ['-p', empty]);
     for (const task of ['cert_list', 'cert_generate', 'cert_sign', 'cert_clean']) {
-      const err = await h.error(task, { puppet: sim.puppet, ssldir: empty, ...(task === 'cert_generate' ? { certname: 'x' } : { certnames: ['x'] }) });
+      const ca = { ca_cli: 'puppet-cert', ca_bin: sim.puppet, cadir: path.join(empty, 'ca') };
+      const err = await h.error(task, { puppet: sim.puppet, ssldir: empty, ...(task !== 'cert_generate' ? ca : {}),
+        ...(task === 'cert_generate' ? { certname: 'x' } : { certnames: ['x'] }) });
       expect(err.kind, task).toBe('regen/no-ca');
     }
     expect(readdirSync(empty)).toEqual([]);

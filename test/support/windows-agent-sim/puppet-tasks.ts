@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PUPPET_BAT, type WindowsAgent } from './agent.js';
 import { givenList, normalPath, requireGiven } from './paths.js';
-import { fail, result } from './runtime.js';
+import { fail, result, TaskExit } from './runtime.js';
 
 export interface TaskContext {
   agent: WindowsAgent;
@@ -101,9 +101,25 @@ export function certVerify(ctx: TaskContext, caWin: string, certWin: string): { 
   return { ok: true, message: `${certWin}: OK` };
 }
 
+/** service.ps1: one service (name), or several (names) in their order, stopping at the first that fails. */
 export async function service(ctx: TaskContext): Promise<void> {
+  if (!Array.isArray(ctx.p.names) || ctx.p.names.length === 0) return oneService(ctx, String(ctx.p.name));
+  if (ctx.p.name) fail('regen/bad-param', 'give either name or names, not both', { param: 'name' });
+  for (const n of ctx.p.names) checkName(String(n), 'service', 'service');
+  const services: unknown[] = [];
+  for (const n of ctx.p.names) {
+    try {
+      await oneService(ctx, String(n));
+    } catch (e) {
+      if (!(e instanceof TaskExit) || e.exitCode !== 0) throw e;
+      services.push(e.output);
+    }
+  }
+  result({ action: ctx.p.action, services });
+}
+
+async function oneService(ctx: TaskContext, name: string): Promise<void> {
   const { agent } = ctx;
-  const name = String(ctx.p.name);
   const action = String(ctx.p.action);
   const timeout = Number(ctx.p.timeout);
   checkName(name, 'service', 'service');
@@ -277,4 +293,31 @@ export async function certInfo(ctx: TaskContext): Promise<void> {
     if (!verify.ok) fail('regen/chain-failed', `${p} does not verify against the CA ${caPath}: ${verify.message}`, { path: p });
   }
   result(info);
+}
+
+/** cert_request.ps1: start the agent service (it submits a request as it starts) or `puppet ssl submit_request`. */
+export async function certRequest(ctx: TaskContext): Promise<void> {
+  const method = String(ctx.p.method);
+  if (!['service', 'submit_request'].includes(method)) {
+    fail('regen/bad-param', `method '${method}' must be service or submit_request`, { param: 'method', value: method });
+  }
+  requireElevated(ctx, 'cert_request');
+  assertPuppet(ctx.p.puppet);
+  if (method === 'service') {
+    const name = String(ctx.p.service);
+    checkName(name, 'service', 'service');
+    const command = `Start-Service ${name}`;
+    if (ctx.noop) result({ method, command, noop: true });
+    if (ctx.agent.serviceState(name) === null) fail('regen/service-failed', `there is no service named ${name} on this host`, { service: name });
+    if (ctx.agent.serviceState(name) !== 'running') await ctx.agent.setService(name, 'running', ctx.signal);
+    result({ method, command, service: name, state: ctx.agent.serviceState(name) });
+  }
+  const command = 'puppet ssl submit_request';
+  if (ctx.noop) result({ method, command, noop: true });
+  const run = await puppet(ctx, ['ssl', 'submit_request']);
+  const lines = run.output.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  if (run.exitCode !== 0 && !/already has a requested certificate|already exists/.test(run.output)) {
+    fail('regen/puppet-failed', `'${command}' did not submit a certificate request (exit ${run.exitCode}): is the CA server up and reachable, and does this agent trust its CA?`, { exit_code: run.exitCode, output: lines.slice(-30) });
+  }
+  result({ method, command, output: lines.slice(-5) });
 }
