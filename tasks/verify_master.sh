@@ -1,6 +1,6 @@
 #!/bin/sh
-# Post-verification on the master after the certificate regeneration (doc Steps 2-4): the CA changed and
-# is a self-signed CA, the master's and the pe-internal-* certificates verify against it with their keys,
+# Post-verification on the CA server after the certificate regeneration (doc Steps 2-4): the CA changed and
+# is a self-signed CA (or a chain to a self-signed root, as Puppet 6+ makes it), the master's and the pe-internal-* certificates verify against it with their keys,
 # the master's SANs are kept, the CRL is in place, ssldir has PE's owner, and every service directory holds
 # exactly the copied credentials, byte for byte, with their owner, group and mode. Every check is
 # reported; any failure fails the task. Read-only: the same in no-op mode.
@@ -10,6 +10,8 @@ for file in task json params guard puppet pki verify; do . "$lib/$file.sh"; done
 
 param puppet ''
 param ssldir ''
+param cadir ''
+param section master
 param certname ''
 param_list expected_alt_names ''
 param old_ca_fingerprint ''
@@ -19,6 +21,8 @@ param ssl_group ''
 param copies ''
 check_path puppet puppet "$puppet"
 check_path ssldir ssldir "$ssldir"
+check_path cadir cadir "$cadir"
+check_pattern section "$section" '^(main|master|server)$' "puppet.conf section"
 check_certname certname "$certname"
 check_certnames internal_certs "$internal_certs"
 check_pattern ssl_owner "$ssl_owner" "$ACCOUNT_RE" "user name or id"
@@ -33,11 +37,12 @@ bad_key=$(printf '%s\n' "$records" | awk -F "$TAB" 'NF > 1 && $2 !~ /^(dir|certn
 [ -z "$bad_key" ] || fail bad-param "copies: unknown key '$bad_key' (expected dir, certnames, owner, group, mode)" "{\"param\":\"copies\"}"
 ncopies=$(printf '%s\n' "$records" | grep -c -v "$TAB")
 
-ca=$ssldir/ca/ca_crt.pem
+ca=$cadir/ca_crt.pem
 new_fp=
 [ -f "$ca" ] && new_fp=$(cert_fingerprint "$ca")
 
-# The CA: a new one, self-signed, a CA, and the copy in certs/ca.pem that agents are served.
+# The CA: a new one, a CA whose chain ends in a self-signed root (the file's last certificate: Puppet 6+
+# writes the intermediate CA, then the root), and the copy in certs/ca.pem that agents are served.
 if [ -z "$new_fp" ]; then
   record_check ca_changed false "there is no readable CA certificate at $ca: the CA was not regenerated (puppet cert list -a creates it)"
 elif [ "$(fingerprint_norm "$new_fp")" = "$old_fp" ]; then
@@ -46,13 +51,17 @@ else
   record_check ca_changed true "new CA SHA256 $new_fp (was $old_ca_fingerprint)"
 fi
 if [ -n "$new_fp" ]; then
-  names=$(openssl x509 -noout -subject -issuer -nameopt RFC2253 -in "$ca" 2>/dev/null)
+  root=$(mktemp "${TMPDIR:-/tmp}/regen-root.XXXXXX") || fail command-failed "cannot create a temporary file in ${TMPDIR:-/tmp}"
+  awk '/-BEGIN CERTIFICATE-/ { buf = "" } { buf = buf $0 "\n" } /-END CERTIFICATE-/ { last = buf } END { printf "%s", last }' "$ca" > "$root"
+  names=$(openssl x509 -noout -subject -issuer -nameopt RFC2253 -in "$root" 2>/dev/null)
   subject=$(printf '%s\n' "$names" | sed -n 's/^subject= *//p')
   issues=
-  [ "$subject" = "$(printf '%s\n' "$names" | sed -n 's/^issuer= *//p')" ] || issues="its issuer is not its subject"
-  openssl verify -check_ss_sig -CAfile "$ca" "$ca" 2>&1 </dev/null | grep -q ': OK$' || issues="${issues:+$issues, }its self-signature does not verify"
+  [ "$subject" = "$(printf '%s\n' "$names" | sed -n 's/^issuer= *//p')" ] || issues="its root's issuer is not its subject"
+  openssl verify -check_ss_sig -CAfile "$root" "$root" 2>&1 </dev/null | grep -q ': OK$' || issues="${issues:+$issues, }its root's self-signature does not verify"
+  openssl verify -CAfile "$ca" "$ca" 2>&1 </dev/null | grep -q ': OK$' || issues="${issues:+$issues, }it does not chain to its root"
   cert_is_ca "$ca" || issues="${issues:+$issues, }it lacks CA:TRUE"
-  if [ -z "$issues" ]; then record_check ca_self_signed true "$subject: self-signed, CA:TRUE"
+  rm -f "$root"
+  if [ -z "$issues" ]; then record_check ca_self_signed true "$subject: self-signed root, CA:TRUE"
   else record_check ca_self_signed false "$ca is not a usable CA certificate: $issues"; fi
   if cmp -s -- "$ssldir/certs/ca.pem" "$ca"; then record_check ca_copy true "certs/ca.pem is ca/ca_crt.pem"
   else record_check ca_copy false "$ssldir/certs/ca.pem is missing or differs from $ca: regenerate the certificates (puppet cert generate writes it)"; fi
@@ -112,10 +121,10 @@ fi
 
 # The CRL the master serves: a copy of the CA's, signed by the new CA (doc Step 2.7).
 crl=$ssldir/crl.pem
-if cmp -s -- "$crl" "$ssldir/ca/ca_crl.pem"; then record_check crl_copy true "crl.pem is ca/ca_crl.pem"
-else record_check crl_copy false "$crl is missing or differs from $ssldir/ca/ca_crl.pem: cp $ssldir/ca/ca_crl.pem $crl"; fi
+if cmp -s -- "$crl" "$cadir/ca_crl.pem"; then record_check crl_copy true "crl.pem is the CA's ca_crl.pem"
+else record_check crl_copy false "$crl is missing or differs from $cadir/ca_crl.pem: cp $cadir/ca_crl.pem $crl"; fi
 if [ -f "$crl" ] && crl_verify "$ca" "$crl"; then record_check crl_signed true "crl.pem is signed by the CA"
-else record_check crl_signed false "$crl is missing or not signed by the CA at $ca: cp $ssldir/ca/ca_crl.pem $crl"; fi
+else record_check crl_signed false "$crl is missing or not signed by the CA at $ca: cp $cadir/ca_crl.pem $crl"; fi
 
 # Ownership of everything under ssldir (doc Step 2.7: chown -R).
 if ! id -u -- "$ssl_owner" >/dev/null 2>&1 || ! getent group -- "$ssl_group" >/dev/null 2>&1; then
@@ -191,16 +200,16 @@ while [ "$i" -lt "$ncopies" ]; do
   fi
 done
 
-# Puppet itself reads the verified files: its [master] ssldir and certname are the ones checked here.
-puppet_cmd "$puppet" config print ssldir certname --section master
+# Puppet itself reads the verified files: its [SECTION] ssldir and certname are the ones checked here.
+puppet_cmd "$puppet" config print ssldir certname --section "$section"
 p_ssldir=$(printf '%s\n' "$OUT" | sed -n 's/^ssldir = //p')
 p_certname=$(printf '%s\n' "$OUT" | sed -n 's/^certname = //p')
 if [ "$RC" -ne 0 ]; then
-  record_check puppet_settings false "'$puppet config print ssldir certname --section master' failed (exit $RC): $(last_lines 2 "$OUT")"
+  record_check puppet_settings false "'$puppet config print ssldir certname --section $section' failed (exit $RC): $(last_lines 2 "$OUT")"
 elif [ "$p_ssldir" != "$ssldir" ] || [ "$p_certname" != "$certname" ]; then
-  record_check puppet_settings false "Puppet's [master] ssldir and certname are $p_ssldir and $p_certname, not the $ssldir and $certname verified here: verify with Puppet's own values"
+  record_check puppet_settings false "Puppet's [$section] ssldir and certname are $p_ssldir and $p_certname, not the $ssldir and $certname verified here: verify with Puppet's own values"
 else
-  record_check puppet_settings true "Puppet's [master] ssldir and certname are the ones verified"
+  record_check puppet_settings true "Puppet's [$section] ssldir and certname are the ones verified"
 fi
 
 if [ -n "$new_fp" ]; then fp_json=$(json_str "$new_fp"); else fp_json=null; fi

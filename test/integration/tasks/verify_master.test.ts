@@ -73,7 +73,7 @@ function dirs(host: SimMaster) {
 }
 
 function params(host: SimMaster, more: Params = {}): Params {
-  const p = { puppet: host.puppet, ssldir: host.ssldir, certname: host.certname, expected_alt_names: ['puppet', 'DNS:puppet.example.com'],
+  const p = { puppet: host.puppet, ssldir: host.ssldir, cadir: path.join(host.ssldir, 'ca'), certname: host.certname, expected_alt_names: ['puppet', 'DNS:puppet.example.com'],
     old_ca_fingerprint: oldFingerprint, internal_certs: INTERNAL, copies: Object.values(dirs(host)), ...more };
   const metadataPath = path.join(TASKS_DIR, 'verify_master.json');
   const task: Task = { name: 'verify_master', metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) };
