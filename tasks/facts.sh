@@ -41,9 +41,17 @@ for p in $disk_paths; do
   disk="$disk$sep{\"path\":$(json_str "$p"),\"free_bytes\":$(free_bytes "$p")}" sep=,
 done
 if [ "$(id -u)" -eq 0 ]; then root=true; else root=false; fi
-# The alt names a regenerated certificate must keep: puppet.conf's dns_alt_names plus the DNS names of the
-# current certificate (which may hold names added by hand), without the certname, first seen first.
-keep=$({ split_commas "$CFG_dns_alt_names"; [ -f "$CFG_hostcert" ] && cert_sans "$CFG_hostcert" | sed -n 's/^DNS://p'; } |
+# The alt names a regenerated certificate must keep: dns_alt_names as Puppet reports it for the section, as
+# puppet.conf sets it in [main], [master] or [server] (Puppet 7 reads [master] only as a deprecated alias),
+# plus the DNS names of the current certificate (which may hold names added by hand), without the
+# certname, first seen first.
+conf_alt_names() {
+  [ -r "$CFG_confdir/puppet.conf" ] || return 0
+  awk '/^[ \t]*\[/ { gsub(/[][ \t]/, ""); section = $0; next }
+    (section == "main" || section == "master" || section == "server") && /^[ \t]*dns_alt_names[ \t]*=/ {
+      sub(/^[^=]*=[ \t]*/, ""); print }' "$CFG_confdir/puppet.conf" | tr ',' '\n' | sed 's/^[ ]*//; s/[ ]*$//' | grep -v '^$' || true
+}
+keep=$({ split_commas "$CFG_dns_alt_names"; conf_alt_names; [ -f "$CFG_hostcert" ] && cert_sans "$CFG_hostcert" | sed -n 's/^DNS://p'; } |
   awk -v cn="$CFG_certname" 'NF && $0 != cn && !seen[$0]++')
 
 printf '{"certname":%s,"dns_alt_names":%s,"alt_names_list":%s,"alt_names_to_keep":%s,"ssldir":%s,"client_datadir":%s,"confdir":%s,"hostcert":%s,"localcacert":%s,'   "$(json_str "$CFG_certname")" "$(json_list "$(split_commas "$CFG_dns_alt_names")")" "$(json_list "$keep")" "$(json_str "$(printf '%s\n' "$keep" | paste -sd, -)")" "$(json_str "$CFG_ssldir")"   "$(json_str "$CFG_client_datadir")" "$(json_str "$CFG_confdir")" "$(json_str "$CFG_hostcert")" "$(json_str "$CFG_localcacert")"
