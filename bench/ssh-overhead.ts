@@ -50,10 +50,10 @@ try {
     pool: new ConnectionPool((t) => transportFor(t.transport).connect(t)),
     reporter: silentReporter,
     log: RunLog.create(join(dir, 'logs'), 'bench'),
-    noop: true,
+    dryRun: true,
   };
   const connection = await ctx.pool.get(target);
-  const invocation = buildInvocation(resolveImplementation(task, connection.shell), withDefaults(task, params), { noop: true });
+  const invocation = buildInvocation(resolveImplementation(task, connection.shell), withDefaults(task, params), { dryRun: true });
   const client = await bareClient(sshd);
   master = await controlMaster(sshd, join(dir, 'mux'));
 

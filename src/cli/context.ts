@@ -88,7 +88,7 @@ export function createRunContext(args: GlobalArgs, label: string, targets: Targe
     pool: new ConnectionPool((target: ConnectTarget) => transportFor(target.transport).connect(target)),
     reporter: reporterFor(args.format),
     log,
-    noop: args['dry-run'],
+    dryRun: args['dry-run'],
     timeoutSeconds: args.timeout,
   };
 }

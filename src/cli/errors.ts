@@ -1,13 +1,12 @@
-// Exit codes and the one error type the CLI turns into "usage or validation" (exit 2).
+// The CLI's own validation error; the exit codes live with the error vocabulary (src/errors).
+import { ValidationError } from '../errors/index.js';
 
-export const EXIT_OK = 0;
-export const EXIT_TARGET_FAILED = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE } from '../errors/index.js';
 
 /** A problem with what the user asked for: bad flag, unknown task, invalid inventory or parameters. */
-export class UsageError extends Error {
+export class UsageError extends ValidationError {
   constructor(message: string) {
-    super(message);
+    super('regen/usage', message);
     this.name = 'UsageError';
   }
 }

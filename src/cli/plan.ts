@@ -9,7 +9,8 @@ import { recordRunOutcomes } from '../runner/rerun.js';
 import { planTargetOutcomes, runPlan } from '../runner/run-plan.js';
 import { loadTasks } from '../tasks/load.js';
 import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
-import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
+import { exitCodeOfRun } from '../errors/index.js';
+import { UsageError } from './errors.js';
 import { printJson } from './output.js';
 import { printPlanResult } from './plan-report.js';
 import { planProfiles, printPlanDescription, printPlanList } from './plan-show.js';
@@ -99,8 +100,7 @@ export async function executePlan(plan: Plan, params: Record<string, unknown>, a
   const elapsed = Date.now() - started;
   if (args.format === 'json') printJson({ ...result, log_dir: ctx.log.dir, elapsed_ms: elapsed });
   else printPlanResult(result, { base: commandBase(plan.name, args) }, ctx.log.dir, elapsed);
-  const exitCode = result.failure?.error.kind === 'regen/not-confirmed' ? EXIT_USAGE
-    : result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
+  const exitCode = exitCodeOfRun(result.status !== 'success', result.failure?.error);
   return { exitCode, result };
 }
 

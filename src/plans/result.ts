@@ -1,15 +1,11 @@
 // What running a plan produces: per step, per target, a status with a value or an error; on a stopping
 // failure, what the CLI needs to tell the admin where the host stands and how to resume.
 import type { StepKind } from './types.js';
+import type { ErrorObject, Status } from '../errors/index.js';
 
-/** The same shape as a task's `_error`. */
-export interface StepError {
-  kind: string;
-  msg: string;
-  details?: Record<string, unknown>;
-}
-
-export type StepStatus = 'success' | 'failure' | 'would_run' | 'skipped';
+/** A failed step's error: a task's `_error` object. */
+export type StepError = ErrorObject;
+export type StepStatus = Status;
 
 export interface StepTargetOutcome {
   target: string;

@@ -2,7 +2,7 @@
 // exist and literal values match their Puppet types, every ${...} reference names something that exists
 // by then. All problems are collected, each as FILE:LINE: step: key: what.
 import { PLANS_DIR } from '../tasks/bundle.js';
-import { editDistance, findTask, TaskError } from '../tasks/load.js';
+import { editDistance, findTask, TaskLoadError } from '../tasks/load.js';
 import { checkParameters } from '../tasks/parameters.js';
 import { checkValue, isOptional } from '../tasks/puppet-type.js';
 import type { Task } from '../tasks/types.js';
@@ -86,7 +86,7 @@ function checkTaskStep(plan: Plan, step: PlanStep, index: number, library: PlanL
   try {
     task = library.task(step.task!);
   } catch (e) {
-    if (e instanceof TaskError) return e.problems.map((p) => `${where(['task'])}: task: ${p}`);
+    if (e instanceof TaskLoadError) return e.problems.map((p) => `${where(['task'])}: task: ${p}`);
     throw e;
   }
   const params = step.parameters ?? {};

@@ -12,14 +12,18 @@ import type { Target } from '../inventory/types.js';
 import { BUNDLE_ROOT } from '../tasks/bundle.js';
 import { isPlainObject } from '../tasks/puppet-type.js';
 import { evaluate, hasExpressions } from '../plans/expr.js';
+import { ValidationError } from '../errors/index.js';
 
 export const PROFILES_DIR = path.join(BUNDLE_ROOT, 'profiles');
 export const DEFAULT_PROFILE = 'pe37';
 export type ProfileValues = Record<string, unknown>;
 
 /** A profile that cannot be used: unknown name, unreadable file, or overrides that refer to each other in a circle. */
-export class ProfileError extends Error {
+export class ProfileError extends ValidationError {
   override name = 'ProfileError';
+  constructor(message: string) {
+    super('regen/invalid-profile', message);
+  }
 }
 
 const cache = new Map<string, ProfileValues>();

@@ -11,6 +11,7 @@ import { lockFor, scopeFor, targetsOf, type Frame } from './plan-scope.js';
 import type { ItemReporter } from './reporter.js';
 import type { TargetResult } from './results.js';
 import { runTaskOnTarget } from './run-task.js';
+import type { Status } from '../errors/index.js';
 
 /** "reenroll.sign": the step's place in the run, used in logs and messages. */
 export function stepPath(frame: Frame, step: PlanStep, index: number): string {
@@ -31,11 +32,11 @@ export function errorMessage(e: unknown): string {
 }
 
 /** Says something to the user: on the batch line inside a for_each, else as a message; always in the log. */
-export function tell(frame: Frame, label: string, message: string, status: string): void {
+export function tell(frame: Frame, label: string, message: string, status: Status, note?: string): void {
   const text = frame.run.opts.ctx.log?.redact(message) ?? message;
   if (frame.item) frame.item.note(text);
   else frame.run.opts.ctx.reporter.message(text);
-  frame.run.opts.ctx.log?.record('_plan', { step: label, status, stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
+  frame.run.opts.ctx.log?.record('_plan', { step: label, status, note, stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
 }
 
 export async function runTaskStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
@@ -48,7 +49,7 @@ export async function runTaskStep(frame: Frame, step: PlanStep, index: number): 
   try {
     const resolved = targetsOf(frame, step.targets ?? frame.params.targets);
     if (resolved.pending.length > 0) {
-      tell(frame, label, `[dry run] ${label}: would run ${task.name} on the targets given by <result of ${resolved.pending.join(', ')}>`, 'dry-run');
+      tell(frame, label, `[dry run] ${label}: would run ${task.name} on the targets given by <result of ${resolved.pending.join(', ')}>`, 'would_run');
       return { ...outcome, status: 'would_run' };
     }
     targets = resolved.targets;
@@ -78,7 +79,7 @@ async function runOnTarget(
   const started = new Date();
   const finish = (o: StepTargetOutcome, params?: Record<string, unknown>): StepTargetOutcome => {
     ctx.log?.record(target.name, {
-      step: label, task: task.name, params: params && redactParams(task, params), status: o.status === 'would_run' ? 'dry-run' : o.status,
+      step: label, task: task.name, params: params && redactParams(task, params), status: o.status,
       startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), error: o.error,
     });
     item?.finish(display(target.name, task.name, o));
@@ -103,7 +104,7 @@ async function runOnTarget(
     return finish({ target: target.name, status: 'would_run', would_run: { task: task.name, parameters: shown } }, params);
   }
   try {
-    const runCtx = readOnly && dryRun ? { ...ctx, noop: false } : ctx;
+    const runCtx = readOnly && dryRun ? { ...ctx, dryRun: false } : ctx;
     const once = (p: Record<string, unknown>, on: ItemReporter | undefined) => runTaskOnTarget(target, task, p, runCtx, label, on);
     const result = step.merge
       ? await frame.run.merger.call({ step: label, target, task, param: step.merge }, params, item, withLock(frame, step.lock), once)
@@ -137,7 +138,7 @@ export async function runMessageStep(frame: Frame, step: PlanStep, index: number
   try {
     const value = evaluate(step.message, scopeFor(frame)).value;
     const text = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : asText(value);
-    tell(frame, label, text, 'message');
+    tell(frame, label, text, 'success', 'message');
     return { ...outcome, value: text };
   } catch (e) {
     return { ...outcome, status: 'failure', error: { kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` } };
@@ -156,15 +157,15 @@ export async function runConfirmStep(frame: Frame, step: PlanStep, index: number
     return failed({ kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` });
   }
   if (opts.dryRun) {
-    tell(frame, label, `[dry run] would ask: ${text}`, 'dry-run');
+    tell(frame, label, `[dry run] would ask: ${text}`, 'would_run');
     return { ...outcome, status: 'would_run' };
   }
   if (opts.yes) {
-    tell(frame, label, `${text} yes (--yes)`, 'confirmed');
+    tell(frame, label, `${text} yes (--yes)`, 'success', 'confirmed');
     return { ...outcome, value: true };
   }
   const answer = opts.confirm ? await confirmLock.run(() => opts.confirm!(text)) : false;
-  opts.ctx.log?.record('_plan', { step: label, status: answer ? 'confirmed' : 'declined', stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
+  opts.ctx.log?.record('_plan', { step: label, status: answer ? 'success' : 'failure', note: answer ? 'confirmed' : 'declined', stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
   if (answer) return { ...outcome, value: true };
   return failed({
     kind: 'regen/not-confirmed',

@@ -2,6 +2,7 @@
 // and timings. Secrets are replaced before anything is written.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Status } from '../errors/index.js';
 
 export interface LogEntry {
   step: string;
@@ -11,7 +12,9 @@ export interface LogEntry {
   stdout?: string;
   stderr?: string;
   exitCode?: number | null;
-  status: string;
+  status: Status;
+  /** Why a plan-level entry has its status: message, confirmed, declined, resumed. */
+  note?: string;
   startedAt: string;
   durationMs: number;
   error?: unknown;

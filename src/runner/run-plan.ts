@@ -61,7 +61,7 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
       if (saved) {
         outcomes.push({ ...saved, resumed: true });
         frame.results.set(step.name!, saved);
-        run.opts.ctx.log?.record('_plan', { step: saved.name, status: 'resumed', startedAt: new Date().toISOString(), durationMs: 0 });
+        run.opts.ctx.log?.record('_plan', { step: saved.name, status: 'skipped', note: 'resumed: done in the saved run', startedAt: new Date().toISOString(), durationMs: 0 });
       }
       continue;
     }

@@ -11,12 +11,13 @@ import type { ConnectionPool } from './connections.js';
 import type { ItemReporter, Reporter } from './reporter.js';
 import { failureResult, taskResult, type TargetResult } from './results.js';
 import type { LogEntry, RunLog } from './run-log.js';
+import type { ErrorObject } from '../errors/index.js';
 
 export interface RunContext {
   pool: ConnectionPool;
   reporter: Reporter;
   log?: RunLog;
-  noop?: boolean;
+  dryRun?: boolean;
   /** Per-task limit in seconds; the task is stopped on the target when it passes. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
@@ -29,7 +30,7 @@ export async function runTaskOnTarget(
   const startedAt = new Date();
   const values = withDefaults(task, params);
   ctx.log?.addSecrets(sensitiveNames(task).map((n) => values[n]));
-  if (ctx.noop && !task.metadata.supports_noop) {
+  if (ctx.dryRun && !task.metadata.supports_noop) {
     return failureResult(target.name, task.name, {
       kind: 'regen/noop-unsupported',
       msg: `task '${task.name}' does not support no-op mode, so it was not run on ${target.name} during a dry run`,
@@ -42,7 +43,7 @@ export async function runTaskOnTarget(
     const connection = await ctx.pool.get(target);
     const impl = resolveImplementation(task, connection.shell);
     const tmpdir = target.config[target.config.transport] as { tmpdir?: string };
-    const invocation = buildInvocation(impl, values, { noop: ctx.noop, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir });
+    const invocation = buildInvocation(impl, values, { dryRun: ctx.dryRun, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir });
     item?.note(`running ${task.name}`);
     const exec = await connection.exec(invocation.command, {
       stdin: invocation.stdin,
@@ -78,7 +79,7 @@ export async function runTask(
   );
 }
 
-function describeFailure(e: unknown, target: Target, task: Task): { kind: string; msg: string; details?: Record<string, unknown> } {
+function describeFailure(e: unknown, target: Target, task: Task): ErrorObject {
   if (e instanceof TransportError) {
     return {
       kind: `regen/${e.kind}`,

@@ -13,7 +13,7 @@ export interface Invocation {
 }
 
 export interface InvocationOptions {
-  noop?: boolean;
+  dryRun?: boolean;
   /** Stop the task on the target after this many seconds (coreutils `timeout`, when the target has it). */
   timeoutSeconds?: number;
   /** Where the target's private temporary directory is made (default $TMPDIR or /tmp). */
@@ -23,7 +23,7 @@ export interface InvocationOptions {
 export const POSIX_COMMAND = '/bin/sh -s';
 
 export function buildInvocation(impl: ResolvedImplementation, params: Params, options: InvocationOptions = {}): Invocation {
-  if (impl.shell === 'powershell') return buildPowershellInvocation(impl, params, { noop: options.noop ?? false });
+  if (impl.shell === 'powershell') return buildPowershellInvocation(impl, params, { dryRun: options.dryRun ?? false });
   return { command: POSIX_COMMAND, stdin: posixWrapper(impl, params, options) };
 }
 
@@ -37,7 +37,7 @@ export function environmentFor(params: Params): Record<string, string> {
 }
 
 function posixWrapper(impl: ResolvedImplementation, params: Params, options: InvocationOptions): string {
-  const all: Params = { ...params, _task: impl.task.name, ...(options.noop ? { _noop: true } : {}) };
+  const all: Params = { ...params, _task: impl.task.name, ...(options.dryRun ? { _noop: true } : {}) };
   const json = JSON.stringify(all);
   const delimiter = pickDelimiter([impl.script, ...impl.files].map((f) => f.contents).concat(json));
   const viaEnv = impl.inputMethod !== 'stdin';

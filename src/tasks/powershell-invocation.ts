@@ -91,7 +91,7 @@ function envValue(v: unknown): string {
 export function buildPowershellWrapper(
   impl: ResolvedImplementation,
   given: Params,
-  opts: { noop: boolean },
+  opts: { dryRun: boolean },
 ): string {
   // An absent optional parameter keeps the script's own default, as with Bolt.
   const params = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null));
@@ -102,15 +102,15 @@ export function buildPowershellWrapper(
   const files = [impl.script, ...impl.files.filter((f) => f.installPath !== impl.script.installPath)];
   const paramEntries = Object.entries(params).map(([k, v]) => `  '${k}' = ${psValue(v, k)}`);
   paramEntries.push(`  '_task' = ${psString(impl.task.name)}`, "  '_installdir' = $dir");
-  if (opts.noop) paramEntries.push("  '_noop' = $true");
+  if (opts.dryRun) paramEntries.push("  '_noop' = $true");
   const envLines =
     method === 'environment' || method === 'both'
       ? Object.entries(params).map(
           ([k, v]) => `[Environment]::SetEnvironmentVariable('PT_${k}', ${psString(envValue(v))})`,
         )
       : [];
-  if (envLines.length && opts.noop) envLines.push("[Environment]::SetEnvironmentVariable('PT__noop', 'true')");
-  const stdinJson = method === 'stdin' || method === 'both' ? { ...params, ...(opts.noop ? { _noop: true } : {}) } : null;
+  if (envLines.length && opts.dryRun) envLines.push("[Environment]::SetEnvironmentVariable('PT__noop', 'true')");
+  const stdinJson = method === 'stdin' || method === 'both' ? { ...params, ...(opts.dryRun ? { _noop: true } : {}) } : null;
 
   return [
     "$ErrorActionPreference = 'Stop'",
@@ -167,7 +167,7 @@ export function buildPowershellWrapper(
 export function buildPowershellInvocation(
   impl: ResolvedImplementation,
   params: Params,
-  opts: { noop: boolean },
+  opts: { dryRun: boolean },
 ): PowershellInvocation {
   if (impl.shell !== 'powershell') {
     throw new Error(`task ${impl.task.name}: ${impl.script.installPath} is not a PowerShell implementation`);

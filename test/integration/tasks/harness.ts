@@ -42,7 +42,7 @@ export class TaskHarness {
     const metadataPath = path.join(TASKS_DIR, `${name}.json`);
     const task: Task = { name, metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) };
     const impl = resolveImplementation(task, 'posix');
-    const invocation = buildInvocation(impl, withDefaults(task, { ...profileTaskParameters(task, undefined, params), ...params }), { noop: options.noop });
+    const invocation = buildInvocation(impl, withDefaults(task, { ...profileTaskParameters(task, undefined, params), ...params }), { dryRun: options.noop });
     const result = await this.connection.exec(invocation.command, { stdin: invocation.stdin, timeoutMs: 120_000 });
     let value: Record<string, any>;
     try {

@@ -142,7 +142,7 @@ describe('PowerShell task contract on a Windows agent over WinRM', () => {
   });
 
   it('runs nothing but the fixed PowerShell bootstrap', async () => {
-    const inv = buildInvocation(windowsImplementation('facts'), {}, { noop: false });
+    const inv = buildInvocation(windowsImplementation('facts'), {}, { dryRun: false });
     const res = await win.conn.exec(`cmd.exe /c ${inv.command}`, { stdin: inv.stdin });
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toContain('is not recognized');

@@ -99,7 +99,7 @@ export class WindowsHost {
 
   /** Runs a task with only the given parameters and the metadata defaults: no profile value. */
   async runExactly(resolved: ResolvedImplementation, params: Record<string, unknown>, noop = false): Promise<TaskRun> {
-    const inv = buildInvocation(resolved, withDefaults(resolved.task, params), { noop });
+    const inv = buildInvocation(resolved, withDefaults(resolved.task, params), { dryRun: noop });
     const res = await this.conn.exec(inv.command, { stdin: inv.stdin });
     let out: Record<string, any>;
     try {
