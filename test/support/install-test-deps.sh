@@ -14,6 +14,10 @@ command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v gawk >/dev/null 2>&1 || need_pkgs+=(gawk)
 command -v ps >/dev/null 2>&1 || need_pkgs+=(procps)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import winrm' >/dev/null 2>&1 || need_pkgs+=(python3-winrm)
+# The real-Puppet tests (test/e2e/real-puppet.test.ts): Debian's Puppet 7 server and agent, and curl.
+[ -x /usr/bin/puppetserver ] || need_pkgs+=(puppetserver)
+[ -x /usr/bin/puppet ] || need_pkgs+=(puppet-agent)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -24,7 +28,23 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   echo "Installing test dependencies: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq || echo "apt-get update failed; trying the install from the current package lists" >&2
-  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  # Packages must not start their services here (puppetserver would hold 1 GiB and port 8140): a
+  # policy-rc.d that refuses every start, for the length of the install.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=false
+  [ -e "$policy" ] && had_policy=true
+  "$had_policy" || { printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy"; }
+  status=0
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null || status=$?
+  "$had_policy" || rm -f "$policy"
+  [ "$status" -eq 0 ] || { echo "apt-get install ${need_pkgs[*]} failed (exit $status)" >&2; exit "$status"; }
+fi
+# A puppetserver or puppet agent started outside the tests (by an install without the policy above)
+# would hold port 8140 on every address and eat a core: the tests start their own, in namespaces.
+if pgrep -f 'puppetserver.jar|puppet agent' >/dev/null 2>&1; then
+  for pid in $(pgrep -f 'puppetserver.jar|puppet agent'); do
+    [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] && kill "$pid" 2>/dev/null || true
+  done
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
