@@ -35,7 +35,8 @@ records=$(json_objects_decode "$copies" 2>&1) ||
   fail bad-param "parameter copies is not a JSON array of objects with string values: $records" "{\"param\":\"copies\"}"
 bad_key=$(printf '%s\n' "$records" | awk -F "$TAB" 'NF > 1 && $2 !~ /^(dir|certnames|owner|group|mode)$/ { print $2; exit }')
 [ -z "$bad_key" ] || fail bad-param "copies: unknown key '$bad_key' (expected dir, certnames, owner, group, mode)" "{\"param\":\"copies\"}"
-ncopies=$(printf '%s\n' "$records" | grep -c -v "$TAB")
+ncopies=0
+[ -z "$records" ] || ncopies=$(printf '%s\n' "$records" | grep -c -v "$TAB")
 
 ca=$cadir/ca_crt.pem
 new_fp=

@@ -6,6 +6,7 @@ import { profileChoice } from '../profiles/index.js';
 import { selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK } from './errors.js';
 import { printJson } from './output.js';
+import { indent } from '../util/text.js';
 
 export function inventoryCommand(y: Argv, spec: CommandSpec) {
   return y.command(
@@ -27,6 +28,3 @@ export function inventoryCommand(y: Argv, spec: CommandSpec) {
   );
 }
 
-function indent(text: string): string {
-  return text.split('\n').map((l) => `  ${l}`).join('\n');
-}

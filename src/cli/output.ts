@@ -1,5 +1,6 @@
 // Printing results: one JSON document for machines, a readable summary for people.
 import type { TargetResult } from '../runner/results.js';
+import { indent } from '../util/text.js';
 
 export type Format = 'human' | 'json';
 
@@ -41,6 +42,3 @@ function unique(names: string[]): string[] {
   return [...new Set(names)];
 }
 
-function indent(text: string): string {
-  return text.split('\n').map((l) => `  ${l}`).join('\n');
-}

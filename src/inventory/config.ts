@@ -5,6 +5,7 @@ import { isTransportName, TRANSPORT_NAMES, TRANSPORT_OPTIONS, type Field } from 
 import type { Target } from './types.js';
 import { show } from './errors.js';
 import { join, type Reader } from './yamlread.js';
+import { isPlainObject } from '../util/objects.js';
 
 /** Config as written: nested plain maps whose leaves may still be plugin references. */
 export type RawConfig = Record<string, unknown>;
@@ -109,18 +110,6 @@ function readField(r: Reader, transport: keyof typeof TRANSPORT_OPTIONS, key: st
   return undefined;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** Deep merge where `over` wins; plugin references and lists are replaced, not merged. */
-export function deepMerge<T extends Record<string, unknown>>(base: T, over: Record<string, unknown>): T {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
-  }
-  return out as T;
-}
 
 /** A copy of a config (whole or one transport's section) with every secret value replaced. */
 export function redactConfig<T>(config: T): T {

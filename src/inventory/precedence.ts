@@ -11,7 +11,7 @@
 //   5. connection details written in the URI (user, password, port, scheme): never overridden.
 // config and facts are deep-merged; vars are merged one level deep (a var holding a map is
 // replaced whole, not merged), as in Bolt.
-import { deepMerge } from './config.js';
+import { deepMerge } from '../util/objects.js';
 import type { GroupNode } from './build.js';
 import type { Data } from './parse.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { PLANS_DIR } from '../tasks/bundle.js';
-import { editDistance } from '../tasks/load.js';
+import { editDistance } from '../util/text.js';
 import { PlanError, shortName, stepKind, stepLabel, type Plan, type PlanSource, type PlanStep } from './types.js';
 
 export const PLAN_SCHEMA_FILE = path.join(PLANS_DIR, 'plan.schema.json');

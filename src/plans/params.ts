@@ -2,6 +2,7 @@
 import { parseWords } from '../tasks/parameters.js';
 import { checkValue, isOptional, parsePuppetType, type PuppetType } from '../tasks/puppet-type.js';
 import type { Plan, PlanParameter } from './types.js';
+import { redactKeys, sensitiveNames } from '../util/objects.js';
 
 /** Bolt's TargetSpec, as regen passes it around: a spec string or a list of them. */
 const TARGET_SPEC = 'Variant[String[1], Array[String[1]]]';
@@ -62,12 +63,9 @@ export function parsePlanParams(plan: Plan, words: string[]): { params: Record<s
 }
 
 export function sensitivePlanParams(plan: Plan): string[] {
-  return Object.entries(plan.parameters)
-    .filter(([, spec]) => spec.sensitive || /^Sensitive\[/.test(spec.type ?? ''))
-    .map(([name]) => name);
+  return sensitiveNames(plan.parameters);
 }
 
 export function redactPlanParams(plan: Plan, values: Record<string, unknown>): Record<string, unknown> {
-  const secret = new Set(sensitivePlanParams(plan));
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) ? '[redacted]' : v]));
+  return redactKeys(values, sensitivePlanParams(plan));
 }

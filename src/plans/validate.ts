@@ -2,7 +2,8 @@
 // exist and literal values match their Puppet types, every ${...} reference names something that exists
 // by then. All problems are collected, each as FILE:LINE: step: key: what.
 import { PLANS_DIR } from '../tasks/bundle.js';
-import { editDistance, findTask, TaskLoadError } from '../tasks/load.js';
+import { findTask, TaskLoadError } from '../tasks/load.js';
+import { editDistance } from '../util/text.js';
 import { checkParameters } from '../tasks/parameters.js';
 import { checkValue, isOptional } from '../tasks/puppet-type.js';
 import type { Task } from '../tasks/types.js';

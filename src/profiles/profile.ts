@@ -10,9 +10,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { Target } from '../inventory/types.js';
 import { BUNDLE_ROOT } from '../tasks/bundle.js';
-import { isPlainObject } from '../tasks/puppet-type.js';
 import { evaluate, hasExpressions } from '../plans/expr.js';
 import { ValidationError } from '../errors/index.js';
+import { deepMerge, isPlainObject } from '../util/objects.js';
 
 export const PROFILES_DIR = path.join(BUNDLE_ROOT, 'profiles');
 export const DEFAULT_PROFILE = 'pe37';
@@ -95,13 +95,7 @@ export function profileFor(target: Target | undefined): ProfileValues {
   return resolveSelfReferences(merged, target?.name);
 }
 
-export function deepMerge(base: ProfileValues, over: ProfileValues): ProfileValues {
-  const out: ProfileValues = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as ProfileValues, v) : v;
-  }
-  return out;
-}
+
 
 /** `cadir: ${profile.ssldir}/ca` follows an overridden ssldir. References to references settle in a few passes. */
 function resolveSelfReferences(values: ProfileValues, targetName: string | undefined): ProfileValues {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Target } from '../inventory/types.js';
 import { parseTemplate, pathsOf } from '../plans/expr.js';
 import type { Plan } from '../plans/types.js';
-import { isPlainObject } from '../tasks/puppet-type.js';
+import { isPlainObject } from '../util/objects.js';
 import { BUNDLE_ROOT } from '../tasks/bundle.js';
 import { profileFile, profileFor, profileNameOf } from './profile.js';
 

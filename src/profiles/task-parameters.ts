@@ -4,7 +4,8 @@ import type { Target } from '../inventory/types.js';
 import type { Params } from '../tasks/parameters.js';
 import type { Task } from '../tasks/types.js';
 import { parameterType } from '../tasks/parameters.js';
-import { isOptional, isPlainObject } from '../tasks/puppet-type.js';
+import { isOptional } from '../tasks/puppet-type.js';
+import { isPlainObject } from '../util/objects.js';
 import { profileFor } from './profile.js';
 
 /**

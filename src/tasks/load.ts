@@ -5,6 +5,7 @@ import { FILES_DIR, MODULE_NAME, TASKS_DIR } from './bundle.js';
 import { parsePuppetType, PuppetTypeError } from './puppet-type.js';
 import type { ResolvedImplementation, Task, TaskFile, TaskMetadata } from './types.js';
 import { ValidationError } from '../errors/index.js';
+import { editDistance } from '../util/text.js';
 
 const METADATA_KEYS = new Set([
   'description', 'puppet_task_version', 'supports_noop', 'input_method', 'parameters',
@@ -129,16 +130,3 @@ function extensionFits(file: string, shell: 'posix' | 'powershell'): boolean {
   return shell === 'powershell' ? file.endsWith('.ps1') : !file.endsWith('.ps1');
 }
 
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.length];
-}

@@ -1,6 +1,7 @@
 // Checking task parameters against the task's declared Puppet types, before anything connects.
 import { checkValue, coerceCliValue, isOptional, parsePuppetType, type PuppetType } from './puppet-type.js';
 import type { Task } from './types.js';
+import { redactKeys, sensitiveNames as sensitiveOf } from '../util/objects.js';
 
 export type Params = Record<string, unknown>;
 
@@ -74,12 +75,9 @@ export function parseWords(words: string[], typeOf: (key: string) => PuppetType 
 
 /** Names of the task's sensitive parameters, whose values are redacted everywhere. */
 export function sensitiveNames(task: Task): string[] {
-  return Object.entries(task.metadata.parameters ?? {})
-    .filter(([, spec]) => spec.sensitive || /^Sensitive\[/.test(spec.type ?? ''))
-    .map(([name]) => name);
+  return sensitiveOf(task.metadata.parameters ?? {});
 }
 
 export function redactParams(task: Task, params: Params): Params {
-  const secret = new Set(sensitiveNames(task));
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secret.has(k) ? '[redacted]' : v]));
+  return redactKeys(params, sensitiveNames(task));
 }

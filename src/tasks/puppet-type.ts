@@ -1,6 +1,7 @@
 // Puppet data type strings, as task metadata and plans declare them: parse once, then check values.
 // Supported: Any, Data, Undef, NotUndef, String, Integer, Float, Numeric, Boolean, Array, Hash, Optional,
 // Enum, Pattern, Variant, Tuple, Sensitive, with Puppet's bracket parameters (e.g. String[1], Integer[1,65535]).
+import { isPlainObject } from '../util/objects.js';
 
 export type PuppetType =
   | { kind: 'Any' | 'Data' | 'Undef' | 'Boolean' }
@@ -197,9 +198,6 @@ function inRange(v: number, t: { min: number; max: number }): boolean {
   return v >= t.min && v <= t.max;
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** True when the type accepts "no value" (so the parameter may be omitted). */
 export function isOptional(t: PuppetType): boolean {

@@ -12,13 +12,13 @@
 // Enrolment is the real one: `puppetserver ca setup`, `puppet ssl submit_request` on each agent, one
 // `puppetserver ca sign --certname a,b,c`, then `puppet agent -t` (0 or 2). Autosigning is off.
 // Needs root and the packages test/support/install-test-deps.sh installs.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { startSshd, sshTarget, type Sshd } from './sshd.js';
+import { execIn, sshdPidOf, writeHostsInventory, type CommandResult } from './test-hosts.js';
 import type { TargetFor } from '../../src/transports/types.js';
 
 const run = promisify(execFile);
@@ -28,11 +28,7 @@ export const SERVER_IP = '127.0.80.1';
 export const CADIR = '/etc/puppet/puppetserver/ca';
 export const SSLDIR = '/var/lib/puppet/ssl';
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-}
+export type { CommandResult };
 
 export interface RealPuppetHost {
   role: 'server' | 'agent';
@@ -108,7 +104,7 @@ export async function startRealPuppetSite(options: { agents?: number; domain?: s
     for (const h of hosts) h.target.config['known-hosts'] = knownHostsPath;
     return {
       server, agents, hosts, domain, altNames, knownHostsPath, timings: { serverStart, enrol },
-      inventoryYaml: (file) => writeInventory(file, hosts, knownHostsPath),
+      inventoryYaml: (file) => writeHostsInventory(file, { master: [server], agents }, knownHostsPath, { profile: 'puppet7' }),
       stop,
     };
   } catch (err) {
@@ -121,15 +117,14 @@ async function startHost(role: 'server' | 'agent', name: string, root: string): 
   const sshd = await startSshd({
     prefix: ['unshare', '--mount', '--uts', '--propagation', 'private', 'bash', path.join(HERE, 'enter-host.sh'), root, name],
   });
-  const pidFile = path.join(sshd.dir, 'sshd.pid');
-  const sshdPid = () => Number(readFileSync(pidFile, 'utf8').trim());
+  const sshdPid = () => sshdPidOf(sshd);
   return {
     role,
     name,
     root,
     sshd,
     target: sshTarget(sshd, {}, name),
-    exec: (command) => runCommand('nsenter', ['--mount', '--uts', '--target', String(sshdPid()), '--', '/bin/sh', '-c', command]),
+    exec: (command) => execIn(sshdPid(), ['mount', 'uts'], command),
     realPath: (hostPath) => path.join(root, hostPath),
   };
 }
@@ -147,7 +142,7 @@ async function must(host: RealPuppetHost, command: string, ok: number[] = [0]): 
 async function killNamespace(host: RealPuppetHost): Promise<void> {
   let ns: string;
   try {
-    ns = readlinkSync(`/proc/${readFileSync(path.join(host.sshd.dir, 'sshd.pid'), 'utf8').trim()}/ns/mnt`);
+    ns = readlinkSync(`/proc/${sshdPidOf(host.sshd)}/ns/mnt`);
   } catch {
     return;
   }
@@ -165,35 +160,4 @@ async function killNamespace(host: RealPuppetHost): Promise<void> {
       // already gone
     }
   }
-}
-
-function runCommand(cmd: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ stdout, stderr, exitCode }));
-  });
-}
-
-function writeInventory(file: string, hosts: RealPuppetHost[], knownHostsPath: string): string {
-  const entry = (h: RealPuppetHost) => ({
-    name: h.name,
-    uri: `ssh://${h.sshd.host}:${h.sshd.port}`,
-    config: { ssh: { 'private-key': h.sshd.privateKeyPath } },
-  });
-  const text = stringify({
-    version: 2,
-    groups: [
-      { name: 'master', targets: hosts.filter((h) => h.role === 'server').map(entry) },
-      { name: 'agents', targets: hosts.filter((h) => h.role === 'agent').map(entry) },
-    ],
-    vars: { profile: 'puppet7' },
-    config: { transport: 'ssh', ssh: { user: 'root', 'host-key-check': true, 'known-hosts': knownHostsPath } },
-  });
-  writeFileSync(file, text);
-  return text;
 }

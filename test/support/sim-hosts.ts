@@ -13,16 +13,16 @@
 // Needs root: the PE users (sim/create-users.sh), mount namespaces, and the empty mount points
 // /etc/puppetlabs, /opt/puppet, /var/opt/lib, created on the real system when missing and left
 // there empty (nothing is ever mounted on them outside a namespace).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { SIM_DIR } from '../../src/tasks/bundle.js';
 import type { TargetFor } from '../../src/transports/types.js';
 import { sshTarget, startSshd, type Sshd } from './sshd.js';
+import { execIn, sshdPidOf, writeHostsInventory, type CommandResult } from './test-hosts.js';
 
 const run = promisify(execFile);
 
@@ -64,11 +64,7 @@ export interface SimHost {
   resume(): void;
 }
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-}
+export type { CommandResult };
 
 export interface SnapshotEntry {
   /** Host path, e.g. /etc/puppetlabs/puppet/ssl/ca/ca_crt.pem */
@@ -161,7 +157,7 @@ export async function startSimDeployment(options: SimOptions = {}): Promise<SimD
     network,
     dir,
     knownHostsPath,
-    inventoryYaml: (file) => writeInventory(file, hosts, knownHostsPath),
+    inventoryYaml: (file) => writeHostsInventory(file, { master: hosts.filter((h) => h.role === 'master'), agents: hosts.filter((h) => h.role === 'agent') }, knownHostsPath),
     snapshot,
     events,
     invocations: (host) => readInvocations(host.root),
@@ -177,10 +173,8 @@ async function startHost(role: 'master' | 'agent', name: string, root: string): 
   const sshd = await startSshd({
     prefix: ['unshare', '--mount', '--propagation', 'private', path.join(SIM_DIR, 'enter-host.sh'), root],
   });
-  const pidFile = path.join(sshd.dir, 'sshd.pid');
-  const sshdPid = () => Number(readFileSync(pidFile, 'utf8').trim());
-  const exec = (command: string, stdin?: string) =>
-    runCommand('nsenter', ['--mount', '--target', String(sshdPid()), '--', '/bin/sh', '-c', command], stdin);
+  const sshdPid = () => sshdPidOf(sshd);
+  const exec = (command: string, stdin?: string) => execIn(sshdPid(), ['mount'], command, stdin);
   return {
     role,
     name,
@@ -198,39 +192,8 @@ async function startHost(role: 'master' | 'agent', name: string, root: string): 
   };
 }
 
-function runCommand(cmd: string, args: string[], stdin?: string): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ stdout, stderr, exitCode }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function writeInventory(file: string, hosts: SimHost[], knownHostsPath: string): string {
-  const entry = (h: SimHost) => ({
-    name: h.name,
-    uri: `ssh://${h.sshd.host}:${h.sshd.port}`,
-    config: { ssh: { 'private-key': h.sshd.privateKeyPath } },
-  });
-  const text = stringify({
-    version: 2,
-    groups: [
-      { name: 'master', targets: hosts.filter((h) => h.role === 'master').map(entry) },
-      { name: 'agents', targets: hosts.filter((h) => h.role === 'agent').map(entry) },
-    ],
-    config: { transport: 'ssh', ssh: { user: 'root', 'host-key-check': true, 'known-hosts': knownHostsPath } },
-  });
-  writeFileSync(file, text);
-  return text;
 }
 
 const names = (file: string) => {

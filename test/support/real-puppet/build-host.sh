@@ -47,6 +47,7 @@ dir root root 0755 /var/lib/puppetserver/jruby-gems
 dir puppet puppet 0750 /var/log/puppetserver
 dir puppet puppet 0755 /run/puppet
 dir puppet puppet 0755 /run/puppetserver
+dir root root 0700 /var/lib/regen
 dir root root 0755 /etc/init.d
 dir root root 0755 /etc/default
 for d in "${PRIVATE_DIRS[@]}"; do [ -d "$root$d" ] || { echo "build-host.sh: $d not laid out" >&2; exit 1; }; done
