@@ -9,10 +9,9 @@ import { checkPlan, PlanLibrary } from '../plans/validate.js';
 import { loadTasks } from '../tasks/load.js';
 import { CallMerger } from './merge.js';
 import { Mutex } from './concurrency.js';
-import { runPlanStep, type StepRun } from './plan-batch.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
-import { errorMessage, runConfirmStep, runMessageStep, runTaskStep } from './plan-steps.js';
+import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
 export type { RunPlanOptions } from './plan-scope.js';
 export { planStateFile } from './plan-state.js';
@@ -92,16 +91,6 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
       states: statesOf(outcomes), completed: outcomes.map((o) => o.name), resume: { from_step: 'return' },
     };
     return { outcomes, failure };
-  }
-}
-
-function runStep(frame: Frame, step: PlanStep, index: number): Promise<StepRun> {
-  const wrap = (p: Promise<StepOutcome>) => p.then((outcome) => ({ outcome }));
-  switch (stepKind(step)) {
-    case 'task': return wrap(runTaskStep(frame, step, index));
-    case 'plan': return runPlanStep(frame, step, index);
-    case 'message': return wrap(runMessageStep(frame, step, index));
-    default: return wrap(runConfirmStep(frame, step, index));
   }
 }
 
