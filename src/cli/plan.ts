@@ -75,7 +75,7 @@ async function executePlan(plan: Plan, params: Record<string, unknown>, args: Pl
 export function reportPlanRun(run: PlanRun, format: Format, base: string): number {
   const { result, logDir, elapsedMs } = run;
   if (format === 'json') printJson({ ...result, log_dir: logDir, elapsed_ms: elapsedMs });
-  else printPlanResult(result, { base }, logDir, elapsedMs);
+  else printPlanResult(result, { base, verification: run.plan.verification }, logDir, elapsedMs);
   return planExitCode(result);
 }
 

@@ -43,6 +43,8 @@ export interface StepOutcome {
   error?: StepError;
   /** The host's state after this step succeeded (the step's `state`, evaluated). */
   state?: string;
+  /** The step's failure hints (`backup`, `restore`), evaluated for its first target once it succeeded. */
+  recovery?: { target?: string; backup?: string; restore?: string };
   /** Failed, but catch_errors let the plan go on. */
   caught?: boolean;
   /** Not run: its result was loaded from the state file of an earlier run (--from-step). */

@@ -65,7 +65,9 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
     for (const key of ['targets', 'for_each', 'concurrency', 'parameters', 'message', 'confirm'] as const) {
       if (step[key] !== undefined) refs(key, step[key]);
     }
-    if (step.state !== undefined) refs('state', step.state, step.name ? [step.name] : []);
+    for (const key of ['state', 'backup', 'restore'] as const) {
+      if (step[key] !== undefined) refs(key, step[key], step.name ? [step.name] : []);
+    }
     if (step.name) known.add(step.name);
   });
   if (plan.return !== undefined) {

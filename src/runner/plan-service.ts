@@ -30,6 +30,7 @@ export interface PlanRunRequest {
 }
 
 export interface PlanRun {
+  plan: Plan;
   result: PlanResult;
   logDir: string;
   elapsedMs: number;
@@ -66,5 +67,5 @@ export async function runPlanService(req: PlanRunRequest): Promise<PlanRun> {
   }
   if (!result.dry_run) recordRunOutcomes(rerunFileIn(req.stateDir), `plan ${plan.name}`, planTargetOutcomes(result));
   ctx.log.write('result.json', JSON.stringify(result, null, 2));
-  return { result, logDir: ctx.log.dir, elapsedMs: Date.now() - started };
+  return { plan, result, logDir: ctx.log.dir, elapsedMs: Date.now() - started };
 }

@@ -1,7 +1,7 @@
 // Running a plan: validate everything first (nothing connects before), then the steps in order. The first
 // failure stops the plan (unless catch_errors; a for_each batch never stops it) and the result says which
 // step failed, where the host stands (the `state` notes of the completed steps) and where to resume.
-import { evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
+import { asText, evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
 import { redactPlanParams, resolvePlanParams, sensitivePlanParams } from '../plans/params.js';
 import type { PlanFailure, PlanResult, StepError, StepOutcome } from '../plans/result.js';
 import { PlanError, stepKind, stepLabel, type Plan, type PlanStep } from '../plans/types.js';
@@ -74,6 +74,7 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
     outcomes.push(outcome);
     if (step.name) frame.results.set(step.name, outcome);
     if (outcome.status === 'success' && step.state !== undefined) outcome.state = stateNote(frame, step);
+    if (outcome.status === 'success' && (step.backup ?? step.restore) !== undefined) outcome.recovery = recoveryOf(frame, step, outcome);
     if (outcome.status === 'failure') {
       if (step.catch_errors) outcome.caught = true;
       else if (!outcome.batch) failure = failureOf(frame, step, outcomes, stepRun.failure);
@@ -100,6 +101,21 @@ function stateNote(frame: Frame, step: PlanStep): string {
   } catch {
     return step.state!;
   }
+}
+
+/** The step's failure hints, seen from its first target; a hint that does not evaluate is left out. */
+function recoveryOf(frame: Frame, step: PlanStep, outcome: StepOutcome): StepOutcome['recovery'] {
+  const name = outcome.targets.find((t) => t.status === 'success')?.target;
+  const recovery: NonNullable<StepOutcome['recovery']> = name ? { target: name } : {};
+  try {
+    const target = name ? frame.run.opts.resolveTargets([name])[0] : undefined;
+    for (const key of ['backup', 'restore'] as const) {
+      if (step[key] !== undefined) recovery[key] = asText(evaluate(step[key], scopeFor(frame, target)).value);
+    }
+  } catch {
+    // a hint is help for the admin, never a reason to fail the step
+  }
+  return recovery;
 }
 
 /** The failure that stops this frame; a sub-plan's failure is re-rooted so it resumes at this frame's step. */
