@@ -1,5 +1,6 @@
 // What a run produces per target, in the shape of Bolt's result JSON.
 import type { ExecResult } from '../transports/types.js';
+import type { ItemEnd } from './reporter.js';
 
 export interface TaskError {
   kind: string;
@@ -39,6 +40,14 @@ export function taskResult(target: string, task: string, exec: ExecResult): Targ
 /** A result for a target the task never reached (connection refused, host key mismatch...). */
 export function failureResult(target: string, object: string, error: TaskError): TargetResult {
   return { target, action: 'task', object, status: 'failure', value: { _error: error } };
+}
+
+/** How a task's result ends its line in the progress tree: the task's own summary, status or message. */
+export function itemEnd(result: TargetResult): ItemEnd {
+  if (result.status === 'failure') return { status: 'failure', error: result.value._error?.msg ?? 'failed' };
+  if (result.status === 'skipped') return { status: 'skipped' };
+  const said = ['summary', 'status', 'message'].map((k) => result.value[k]).find((v) => typeof v === 'string');
+  return { status: 'success', summary: typeof said === 'string' ? said : undefined };
 }
 
 function parseObject(stdout: string): Record<string, unknown> | undefined {

@@ -9,7 +9,7 @@ import { TransportError } from '../transports/types.js';
 import { mapLimit } from './concurrency.js';
 import type { ConnectionPool } from './connections.js';
 import type { ItemReporter, Reporter } from './reporter.js';
-import { failureResult, taskResult, type TargetResult } from './results.js';
+import { failureResult, itemEnd, taskResult, type TargetResult } from './results.js';
 import type { LogEntry, RunLog } from './run-log.js';
 
 export interface RunContext {
@@ -63,7 +63,7 @@ export async function runTaskOnTarget(
     startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
     error: result.value._error,
   });
-  item?.finish(result);
+  item?.finish(itemEnd(result));
   return result;
 }
 

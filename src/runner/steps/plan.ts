@@ -73,10 +73,7 @@ async function runForEach(frame: Frame, step: PlanStep, index: number, sub: Plan
     mapLimit(targets, limit, async (target) => {
       const line = item(target.name);
       const o = await oneTarget(frame, step, sub, target, line, label);
-      line.finish({
-        target: target.name, action: 'task', object: sub.name, status: o.status === 'failure' ? 'failure' : 'success',
-        value: o.error ? { _error: o.error } : { summary: opts.dryRun ? 'dry run done' : 'done' },
-      });
+      line.finish(o.status === 'failure' ? { status: 'failure', error: o.error?.msg } : { status: 'success', summary: opts.dryRun ? 'dry run done' : 'done' });
       return o;
     }));
   outcome.status = outcome.targets.some((t) => t.status === 'failure') ? 'failure' : 'success';

@@ -9,7 +9,6 @@ import type { Task } from '../../tasks/types.js';
 import { mapLimit } from '../concurrency.js';
 import { lockFor, scopeFor, targetsOf, type Frame } from '../plan-scope.js';
 import type { ItemReporter } from '../reporter.js';
-import type { TargetResult } from '../results.js';
 import { runTaskOnTarget } from '../run-task.js';
 import { baseOutcome, errorMessage, isReadOnly, stepPath, tell } from './common.js';
 
@@ -56,7 +55,9 @@ async function runOnTarget(
       step: label, task: task.name, params: params && redactParams(task, params), status: o.status === 'would_run' ? 'dry-run' : o.status,
       startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), error: o.error,
     });
-    item?.finish(display(target.name, task.name, o));
+    item?.finish(o.status === 'would_run'
+      ? { status: 'would_run', summary: `would run ${task.name} ${JSON.stringify(o.would_run?.parameters ?? {})}` }
+      : { status: o.status, error: o.error?.msg });
     return o;
   };
   let params: Record<string, unknown>;
@@ -96,14 +97,6 @@ function withLock(frame: Frame, lock: string | undefined): <T>(fn: () => Promise
 
 function noteOnly(item: ItemReporter, label: string): ItemReporter {
   return { note: (text) => item.note(`${label}: ${text}`), finish: () => undefined };
-}
-
-/** What the progress tree shows for an outcome that did not come from running the task. */
-function display(target: string, task: string, o: StepTargetOutcome): TargetResult {
-  if (o.status === 'would_run') {
-    return { target, action: 'task', object: task, status: 'success', value: { summary: `would run ${task} ${JSON.stringify(o.would_run?.parameters ?? {})}` } };
-  }
-  return { target, action: 'task', object: task, status: o.status === 'failure' ? 'failure' : 'success', value: o.error ? { _error: o.error } : {} };
 }
 
 /** In a dry run, once a step would have changed something, later reads would see a state that does not exist. */
