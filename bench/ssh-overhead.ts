@@ -50,7 +50,7 @@ try {
     pool: new ConnectionPool((t) => transportFor(t.transport).connect(t)),
     reporter: silentReporter,
     log: RunLog.create(join(dir, 'logs'), 'bench'),
-    noop: true,
+    dryRun: true,
   };
   const connection = await ctx.pool.get(target);
   const invocation = buildInvocation(resolveImplementation(task, connection.shell), withDefaults(task, params), { noop: true });

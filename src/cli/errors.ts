@@ -1,6 +1,5 @@
+// Exit codes, decided here only: 0 ok, 1 some target failed, 2 usage or validation (the error types below).
 import type { PlanResult } from '../plans/result.js';
-
-// Exit codes and the one error type the CLI turns into "usage or validation" (exit 2).
 
 export const EXIT_OK = 0;
 export const EXIT_TARGET_FAILED = 1;
@@ -18,4 +17,16 @@ export class UsageError extends Error {
 export function planExitCode(result: PlanResult): number {
   if (result.failure?.error.kind === 'regen/not-confirmed') return EXIT_USAGE;
   return result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
+}
+
+/**
+ * The exit code of a command that threw: a problem with what was asked (usage, inventory, plan, task) is 2,
+ * anything else 1. The error types' modules are loaded only on this path.
+ */
+export async function errorExitCode(e: unknown): Promise<number> {
+  if (e instanceof UsageError) return EXIT_USAGE;
+  const [{ InventoryError }, { PlanError }, { TaskError }] = await Promise.all([
+    import('../inventory/index.js'), import('../plans/index.js'), import('../tasks/load.js'),
+  ]);
+  return [InventoryError, PlanError, TaskError].some((kind) => e instanceof kind) ? EXIT_USAGE : EXIT_TARGET_FAILED;
 }

@@ -6,7 +6,7 @@ import type { Options } from 'yargs';
 import { BUNDLE_ROOT } from '../tasks/bundle.js';
 import { registerCommands } from './commands.js';
 import { EPILOGUE, EXAMPLES, GLOBAL_OPTIONS, topHelp, USAGE } from './top-help.js';
-import { EXIT_OK, EXIT_TARGET_FAILED, EXIT_USAGE, UsageError } from './errors.js';
+import { errorExitCode, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 
 // Modules load when used (see commands.ts): startup is most of the time of a short command.
 
@@ -41,22 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    if (await isValidationError(e)) {
-      process.stderr.write(`Error: ${(e as Error).message}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`Error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return EXIT_TARGET_FAILED;
+    const code = await errorExitCode(e);
+    process.stderr.write(`Error: ${code === EXIT_USAGE ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
+    return code;
   }
-}
-
-/** A problem with what was asked (exit 2); the error types' modules are loaded only on this path. */
-async function isValidationError(e: unknown): Promise<boolean> {
-  if (e instanceof UsageError) return true;
-  const [{ InventoryError }, { PlanError }, { TaskError }] = await Promise.all([
-    import('../inventory/index.js'), import('../plans/index.js'), import('../tasks/load.js'),
-  ]);
-  return [InventoryError, PlanError, TaskError].some((kind) => e instanceof kind);
 }
 
 function packageVersion(): string {

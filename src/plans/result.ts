@@ -2,13 +2,19 @@
 // failure, what the CLI needs to tell the admin where the host stands and how to resume.
 import type { StepKind } from './types.js';
 
-/** The same shape as a task's `_error`. */
-export interface StepError {
+/**
+ * The one error of every result, as Bolt's `_error` object: a task's `_error`, a target's or a step's error,
+ * where a plan stopped. `kind` is "regen/WHAT" (or the task's own kind), `msg` says what to do next.
+ */
+export interface RegenError {
   kind: string;
   msg: string;
   details?: Record<string, unknown>;
+  /** The error this one reports on (a sub-plan's step's, a task's own). */
+  cause?: RegenError;
 }
 
+/** The state of a step, of a target in it, of a log entry: a dry run's step that would change something is would_run. */
 export type StepStatus = 'success' | 'failure' | 'would_run' | 'skipped';
 
 export interface StepTargetOutcome {
@@ -16,7 +22,7 @@ export interface StepTargetOutcome {
   status: StepStatus;
   /** A task's output object; a sub-plan's return value (for_each). */
   value?: unknown;
-  error?: StepError;
+  error?: RegenError;
   /** Dry run: what would have run, parameters evaluated for this target (sensitive ones redacted). */
   would_run?: { task: string; parameters: Record<string, unknown> };
   /** for_each: where this target's sub-plan stopped. */
@@ -40,7 +46,7 @@ export interface StepOutcome {
   /** The steps of a sub-plan run without for_each. */
   steps?: StepOutcome[];
   /** A failure of the step itself, not of a target: unresolvable targets, a bad expression, a declined confirm. */
-  error?: StepError;
+  error?: RegenError;
   /** The host's state after this step succeeded (the step's `state`, evaluated). */
   state?: string;
   /** The step's failure hints (`backup`, `restore`), evaluated for its first target once it succeeded. */
@@ -62,9 +68,9 @@ export interface PlanFailure {
   doc_step?: string | number;
   /** The first failed target (absent when the step has no target: a declined confirm, a bad expression). */
   target?: string;
-  error: StepError;
+  error: RegenError;
   /** Every failed target of the step with its error. */
-  errors: Array<{ target?: string; error: StepError }>;
+  errors: Array<{ target?: string; error: RegenError }>;
   /** The `state` notes of the steps that completed, in order: where the host stands now. */
   states: string[];
   /** Names of the top plan's steps that completed before the failure. */

@@ -22,7 +22,7 @@ export function newRunContext(opts: RunContextOptions): RunContext & { log: RunL
     pool: new ConnectionPool((target: ConnectTarget) => transportFor(target.transport).connect(target)),
     reporter: opts.reporter,
     log: RunLog.create(path.join(opts.stateDir, 'logs'), opts.label),
-    noop: opts.dryRun,
+    dryRun: opts.dryRun,
     timeoutSeconds: opts.timeoutSeconds,
   };
 }

@@ -1,19 +1,14 @@
 // What a run produces per target, in the shape of Bolt's result JSON.
+import type { RegenError, StepStatus } from '../plans/result.js';
 import type { ExecResult } from '../transports/types.js';
 import type { ItemEnd } from './reporter.js';
-
-export interface TaskError {
-  kind: string;
-  msg: string;
-  details?: Record<string, unknown>;
-}
 
 export interface TargetResult {
   target: string;
   action: 'task' | 'message';
   object: string;
-  status: 'success' | 'failure' | 'skipped';
-  value: Record<string, unknown> & { _error?: TaskError };
+  status: Extract<StepStatus, 'success' | 'failure' | 'skipped'>;
+  value: Record<string, unknown> & { _error?: RegenError };
 }
 
 /** Turns what a task printed into its result, following Bolt's rules for JSON and non-JSON output. */
@@ -38,7 +33,7 @@ export function taskResult(target: string, task: string, exec: ExecResult): Targ
 }
 
 /** A result for a target the task never reached (connection refused, host key mismatch...). */
-export function failureResult(target: string, object: string, error: TaskError): TargetResult {
+export function failureResult(target: string, object: string, error: RegenError): TargetResult {
   return { target, action: 'task', object, status: 'failure', value: { _error: error } };
 }
 

@@ -3,7 +3,7 @@
 // step failed, where the host stands (the `state` notes of the completed steps) and where to resume.
 import { asText, evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
 import { redactPlanParams, resolvePlanParams, sensitivePlanParams } from '../plans/params.js';
-import type { PlanFailure, PlanResult, StepError, StepOutcome } from '../plans/result.js';
+import type { PlanFailure, PlanResult, RegenError, StepOutcome } from '../plans/result.js';
 import { PlanError, stepKind, stepLabel, type Plan, type PlanStep } from '../plans/types.js';
 import { checkPlan, PlanLibrary } from '../plans/validate.js';
 import { loadTasks } from '../tasks/load.js';
@@ -86,7 +86,7 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
   try {
     return { outcomes, returned: evaluate(plan.return, scopeFor(frame)).value };
   } catch (e) {
-    const error: StepError = { kind: 'regen/plan-expression', msg: `plan '${plan.name}' return: ${errorMessage(e)}` };
+    const error: RegenError = { kind: 'regen/plan-expression', msg: `plan '${plan.name}' return: ${errorMessage(e)}` };
     failure = {
       plan: plan.name, step: 'return', path: [...frame.path, 'return'], error, errors: [{ error }],
       states: statesOf(outcomes), completed: outcomes.map((o) => o.name), resume: { from_step: 'return' },

@@ -1,6 +1,7 @@
 // Running one task on targets: connect (reusing the run's connection), build the invocation,
 // execute, turn the output into a result, log it. A target's failure never affects another.
 import type { Target } from '../inventory/types.js';
+import type { RegenError } from '../plans/result.js';
 import { buildInvocation } from '../tasks/invocation.js';
 import { resolveImplementation } from '../tasks/load.js';
 import { redactParams, sensitiveNames, withDefaults, type Params } from '../tasks/parameters.js';
@@ -16,7 +17,8 @@ export interface RunContext {
   pool: ConnectionPool;
   reporter: Reporter;
   log?: RunLog;
-  noop?: boolean;
+  /** Dry run: tasks get `_noop` (Bolt's no-op mode); one that does not support it is not run. */
+  dryRun?: boolean;
   /** Per-task limit in seconds; the task is stopped on the target when it passes. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
@@ -29,7 +31,7 @@ export async function runTaskOnTarget(
   const startedAt = new Date();
   const values = withDefaults(task, params);
   ctx.log?.addSecrets(sensitiveNames(task).map((n) => values[n]));
-  if (ctx.noop && !task.metadata.supports_noop) {
+  if (ctx.dryRun && !task.metadata.supports_noop) {
     return failureResult(target.name, task.name, {
       kind: 'regen/noop-unsupported',
       msg: `task '${task.name}' does not support no-op mode, so it was not run on ${target.name} during a dry run`,
@@ -42,7 +44,7 @@ export async function runTaskOnTarget(
     const connection = await ctx.pool.get(target);
     const impl = resolveImplementation(task, connection.shell);
     const tmpdir = target.config[target.config.transport] as { tmpdir?: string };
-    const invocation = buildInvocation(impl, values, { noop: ctx.noop, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir });
+    const invocation = buildInvocation(impl, values, { noop: ctx.dryRun, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir });
     item?.note(`running ${task.name}`);
     const exec = await connection.exec(invocation.command, {
       stdin: invocation.stdin,
@@ -78,7 +80,7 @@ export async function runTask(
   );
 }
 
-function describeFailure(e: unknown, target: Target, task: Task): { kind: string; msg: string; details?: Record<string, unknown> } {
+function describeFailure(e: unknown, target: Target, task: Task): RegenError {
   if (e instanceof TransportError) {
     return {
       kind: `regen/${e.kind}`,

@@ -74,7 +74,7 @@ describe('dry run', () => {
     expect(existsSync(stateFile)).toBe(false);
     expect(watched.connects).toEqual(['m1']);
     const events = readFileSync(path.join(watched.ctx.log.dir, 'events.log'), 'utf8');
-    expect(events).toMatch(/m1 backup dry-run/);
+    expect(events).toMatch(/m1 backup would_run/);
     expect(events).not.toContain('hunter22');
   });
 });

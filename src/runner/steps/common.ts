@@ -3,6 +3,7 @@ import type { PlanFailure, StepOutcome } from '../../plans/result.js';
 import { stepLabel, type PlanStep } from '../../plans/types.js';
 import type { Task } from '../../tasks/types.js';
 import type { Frame } from '../plan-scope.js';
+import type { LogStatus } from '../run-log.js';
 
 /** What running one step gives its plan. */
 export interface StepRun {
@@ -30,7 +31,7 @@ export function errorMessage(e: unknown): string {
 }
 
 /** Says something to the user: on the batch line inside a for_each, else as a message; always in the log. */
-export function tell(frame: Frame, label: string, message: string, status: string): void {
+export function tell(frame: Frame, label: string, message: string, status: LogStatus): void {
   const text = frame.run.opts.ctx.log?.redact(message) ?? message;
   if (frame.item) frame.item.note(text);
   else frame.run.opts.ctx.reporter.message(text);

@@ -1,7 +1,7 @@
 // Running a `confirm` step: ask once at a time (concurrent sub-plans share one prompt), pass with --yes,
 // stop the plan when declined; a dry run only says what it would ask.
 import { asText, evaluate } from '../../plans/expr.js';
-import type { StepError, StepOutcome } from '../../plans/result.js';
+import type { RegenError, StepOutcome } from '../../plans/result.js';
 import type { PlanStep } from '../../plans/types.js';
 import { scopeFor, type Frame } from '../plan-scope.js';
 import { baseOutcome, errorMessage, stepPath, tell } from './common.js';
@@ -10,7 +10,7 @@ export async function runConfirmStep(frame: Frame, step: PlanStep, index: number
   const { opts, confirmLock } = frame.run;
   const label = stepPath(frame, step, index);
   const outcome = baseOutcome(step, index, 'confirm');
-  const failed = (error: StepError): StepOutcome => ({ ...outcome, status: 'failure', value: false, error });
+  const failed = (error: RegenError): StepOutcome => ({ ...outcome, status: 'failure', value: false, error });
   let text: string;
   try {
     text = asText(evaluate(step.confirm, scopeFor(frame)).value);
@@ -18,7 +18,7 @@ export async function runConfirmStep(frame: Frame, step: PlanStep, index: number
     return failed({ kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` });
   }
   if (opts.dryRun) {
-    tell(frame, label, `[dry run] would ask: ${text}`, 'dry-run');
+    tell(frame, label, `[dry run] would ask: ${text}`, 'would_run');
     return { ...outcome, status: 'would_run' };
   }
   if (opts.yes) {

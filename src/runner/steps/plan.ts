@@ -56,7 +56,7 @@ async function runForEach(frame: Frame, step: PlanStep, index: number, sub: Plan
   try {
     const resolved = targetsOf(frame, step.for_each);
     if (resolved.pending.length > 0) {
-      tell(frame, label, `[dry run] ${label}: would run plan ${sub.name} on each target of <result of ${resolved.pending.join(', ')}>`, 'dry-run');
+      tell(frame, label, `[dry run] ${label}: would run plan ${sub.name} on each target of <result of ${resolved.pending.join(', ')}>`, 'would_run');
       return { ...outcome, status: 'would_run' };
     }
     targets = resolved.targets;

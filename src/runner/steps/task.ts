@@ -22,7 +22,7 @@ export async function runTaskStep(frame: Frame, step: PlanStep, index: number): 
   try {
     const resolved = targetsOf(frame, step.targets ?? frame.params.targets);
     if (resolved.pending.length > 0) {
-      tell(frame, label, `[dry run] ${label}: would run ${task.name} on the targets given by <result of ${resolved.pending.join(', ')}>`, 'dry-run');
+      tell(frame, label, `[dry run] ${label}: would run ${task.name} on the targets given by <result of ${resolved.pending.join(', ')}>`, 'would_run');
       return { ...outcome, status: 'would_run' };
     }
     targets = resolved.targets;
@@ -52,7 +52,7 @@ async function runOnTarget(
   const started = new Date();
   const finish = (o: StepTargetOutcome, params?: Record<string, unknown>): StepTargetOutcome => {
     ctx.log?.record(target.name, {
-      step: label, task: task.name, params: params && redactParams(task, params), status: o.status === 'would_run' ? 'dry-run' : o.status,
+      step: label, task: task.name, params: params && redactParams(task, params), status: o.status,
       startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), error: o.error,
     });
     item?.finish(o.status === 'would_run'
@@ -79,7 +79,7 @@ async function runOnTarget(
     return finish({ target: target.name, status: 'would_run', would_run: { task: task.name, parameters: shown } }, params);
   }
   try {
-    const runCtx = readOnly && dryRun ? { ...ctx, noop: false } : ctx;
+    const runCtx = readOnly && dryRun ? { ...ctx, dryRun: false } : ctx;
     const once = (p: Record<string, unknown>, on: ItemReporter | undefined) => runTaskOnTarget(target, task, p, runCtx, label, on);
     const result = step.merge
       ? await frame.run.merger.call({ step: label, target, task, param: step.merge }, params, item, withLock(frame, step.lock), once)
