@@ -1,4 +1,5 @@
 // Exit codes, decided here only: 0 ok, 1 some target failed, 2 usage or validation (the error types below).
+import { ValidationError } from '../errors/index.js';
 import type { PlanResult } from '../plans/result.js';
 
 export const EXIT_OK = 0;
@@ -6,7 +7,7 @@ export const EXIT_TARGET_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** A problem with what the user asked for: bad flag, unknown task, invalid inventory or parameters. */
-export class UsageError extends Error {
+export class UsageError extends ValidationError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -19,14 +20,7 @@ export function planExitCode(result: PlanResult): number {
   return result.status === 'success' ? EXIT_OK : EXIT_TARGET_FAILED;
 }
 
-/**
- * The exit code of a command that threw: a problem with what was asked (usage, inventory, plan, task) is 2,
- * anything else 1. The error types' modules are loaded only on this path.
- */
-export async function errorExitCode(e: unknown): Promise<number> {
-  if (e instanceof UsageError) return EXIT_USAGE;
-  const [{ InventoryError }, { PlanError }, { TaskError }] = await Promise.all([
-    import('../inventory/index.js'), import('../plans/index.js'), import('../tasks/load.js'),
-  ]);
-  return [InventoryError, PlanError, TaskError].some((kind) => e instanceof kind) ? EXIT_USAGE : EXIT_TARGET_FAILED;
+/** The exit code of a command that threw: a problem with what was asked is 2, anything else 1. */
+export function errorExitCode(e: unknown): number {
+  return e instanceof ValidationError ? EXIT_USAGE : EXIT_TARGET_FAILED;
 }

@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    const code = await errorExitCode(e);
+    const code = errorExitCode(e);
     process.stderr.write(`Error: ${code === EXIT_USAGE ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
     return code;
   }

@@ -1,5 +1,6 @@
 // Inventory problems are collected, not thrown one by one: an admin fixing a broken inventory
 // mid-incident should see every mistake in one go, each with file:line:col and the key path.
+import { ValidationError } from '../errors/index.js';
 
 /** Where something was written: a file (inventory or @spec file), line and column (1-based). */
 export interface Loc {
@@ -22,7 +23,7 @@ export function formatIssue(issue: Issue): string {
 }
 
 /** Every problem found while loading an inventory or resolving a target spec. */
-export class InventoryError extends Error {
+export class InventoryError extends ValidationError {
   readonly issues: readonly Issue[];
 
   constructor(issues: Issue[]) {

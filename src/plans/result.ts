@@ -1,18 +1,9 @@
 // What running a plan produces: per step, per target, a status with a value or an error; on a stopping
 // failure, what the CLI needs to tell the admin where the host stands and how to resume.
+import type { RegenError } from '../errors/index.js';
 import type { StepKind } from './types.js';
 
-/**
- * The one error of every result, as Bolt's `_error` object: a task's `_error`, a target's or a step's error,
- * where a plan stopped. `kind` is "regen/WHAT" (or the task's own kind), `msg` says what to do next.
- */
-export interface RegenError {
-  kind: string;
-  msg: string;
-  details?: Record<string, unknown>;
-  /** The error this one reports on (a sub-plan's step's, a task's own). */
-  cause?: RegenError;
-}
+export type { RegenError } from '../errors/index.js';
 
 /** The state of a step, of a target in it, of a log entry: a dry run's step that would change something is would_run. */
 export type StepStatus = 'success' | 'failure' | 'would_run' | 'skipped';

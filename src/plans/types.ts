@@ -1,4 +1,5 @@
 // A plan as loaded from plans/NAME.yaml (see plans/plan.schema.json), and the problems found in one.
+import { ValidationError } from '../errors/index.js';
 
 export interface PlanParameter {
   /** A Puppet type string, or TargetSpec (a target name, group, glob or a list of them). */
@@ -55,7 +56,7 @@ export interface Plan {
 }
 
 /** Plans the user cannot run as asked: invalid plan, bad parameters, unknown step to resume from. Exit code 2. */
-export class PlanError extends Error {
+export class PlanError extends ValidationError {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
     this.name = 'PlanError';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FILES_DIR, MODULE_NAME, TASKS_DIR } from './bundle.js';
 import { parsePuppetType, PuppetTypeError } from './puppet-type.js';
 import type { ResolvedImplementation, Task, TaskFile, TaskMetadata } from './types.js';
+import { ValidationError } from '../errors/index.js';
 
 const METADATA_KEYS = new Set([
   'description', 'puppet_task_version', 'supports_noop', 'input_method', 'parameters',
@@ -15,7 +16,7 @@ const PARAMETER_NAME = /^[a-z][a-z0-9_]*$/;
 const TASK_NAME = /^[a-z][a-z0-9_]*$/;
 const INPUT_METHODS = ['stdin', 'environment', 'both', 'powershell'];
 
-export class TaskError extends Error {
+export class TaskError extends ValidationError {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
     this.name = 'TaskError';
