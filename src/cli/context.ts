@@ -1,17 +1,14 @@
 // What every running command shares: global options, loading the inventory, and the run context.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Argv } from 'yargs';
 import { loadInventory, secretValues } from '../inventory/index.js';
 import type { Target } from '../inventory/types.js';
-import { ConnectionPool } from '../runner/connections.js';
+import { newRunContext, rerunFileIn } from '../runner/context.js';
 import { ListrReporter } from '../runner/listr-reporter.js';
 import { silentReporter, type Reporter } from '../runner/reporter.js';
 import { targetsToRerun, type RerunFilter } from '../runner/rerun.js';
 import { RunLog } from '../runner/run-log.js';
 import type { RunContext } from '../runner/run-task.js';
-import { transportFor } from '../transports/index.js';
-import type { ConnectTarget } from '../transports/types.js';
 import { UsageError } from './errors.js';
 import type { Format } from './output.js';
 
@@ -50,7 +47,7 @@ export function withRunOptions<T>(y: Argv<T>) {
 }
 
 export function rerunFile(args: GlobalArgs): string {
-  return path.join(args['state-dir'], 'rerun.json');
+  return rerunFileIn(args['state-dir']);
 }
 
 /** Loads the inventory and resolves the targets named by -t or --rerun; any problem is a usage error. */
@@ -82,15 +79,9 @@ export function reporterFor(format: Format): Reporter {
 }
 
 export function createRunContext(args: GlobalArgs, label: string, targets: Target[]): RunContext & { log: RunLog } {
-  const log = RunLog.create(path.join(args['state-dir'], 'logs'), label);
-  for (const t of targets) log.addSecrets(secretValues(t));
-  return {
-    pool: new ConnectionPool((target: ConnectTarget) => transportFor(target.transport).connect(target)),
-    reporter: reporterFor(args.format),
-    log,
-    dryRun: args['dry-run'],
-    timeoutSeconds: args.timeout,
-  };
+  const ctx = newRunContext({ stateDir: args['state-dir'], label, reporter: reporterFor(args.format), dryRun: args['dry-run'], timeoutSeconds: args.timeout });
+  for (const t of targets) ctx.log.addSecrets(secretValues(t));
+  return ctx;
 }
 
 

@@ -7,7 +7,9 @@ import type { CommandSpec } from './commands.js';
 import { buildSandbox, checkPrerequisites, type Sandbox } from '../demo/sandbox.js';
 import type { PlanResult } from '../plans/index.js';
 import { EXIT_OK, UsageError } from './errors.js';
-import { executePlan, loadPlanOrFail, type PlanArgs } from './plan.js';
+import { runPlanService } from '../runner/plan-service.js';
+import { reporterFor } from './context.js';
+import { loadPlanOrFail, reportPlanRun } from './plan.js';
 
 interface DemoArgs {
   dir?: string;
@@ -40,15 +42,18 @@ async function runDemo(args: DemoArgs): Promise<number> {
   const dir = args.dir ? path.resolve(args.dir) : mkdtempSync(path.join(os.tmpdir(), 'regen-demo-'));
   say(`regen demo: building a simulated PE 3.7 site in ${dir}`);
   const sandbox = await buildSandbox({ dir, agents: args.agents, keylength: 1024, onProgress: (t) => say(`  ${t}`) });
-  const planArgs = (name: string): PlanArgs => ({
-    name, words: [], inventory: sandbox.inventoryPath, format: args.format, 'dry-run': false, yes: true,
-    concurrency: args.concurrency, 'state-dir': sandbox.stateDir,
-  });
+  const run = async (name: string, params: Record<string, unknown>) => {
+    const planRun = await runPlanService({
+      plan: loadPlanOrFail(name), params, inventory: sandbox.inventoryPath, stateDir: sandbox.stateDir,
+      reporter: reporterFor(args.format), concurrency: args.concurrency, yes: true,
+    });
+    return { result: planRun.result, exitCode: reportPlanRun(planRun, args.format, `regen plan ${name} -i ${sandbox.inventoryPath} --state-dir ${sandbox.stateDir}`) };
+  };
   say('\nregen plan master --yes   (doc Steps 1-5 on the master)');
-  const master = await executePlan(loadPlanOrFail('master'), {}, planArgs('master'));
+  const master = await run('master', {});
   if (master.exitCode !== EXIT_OK) return finish(sandbox, master.exitCode, say);
   say(`\nregen plan agents --concurrency ${args.concurrency}   (doc Step 6 on every agent)`);
-  const agents = await executePlan(loadPlanOrFail('agents'), { concurrency: args.concurrency }, planArgs('agents'));
+  const agents = await run('agents', { concurrency: args.concurrency });
   if (args.format === 'human') printChanges(master.result, agents.result, sandbox);
   return finish(sandbox, agents.exitCode, say);
 }

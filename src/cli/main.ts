@@ -6,8 +6,7 @@ import type { Options } from 'yargs';
 import { BUNDLE_ROOT } from '../tasks/bundle.js';
 import { registerCommands } from './commands.js';
 import { EPILOGUE, EXAMPLES, GLOBAL_OPTIONS, topHelp, USAGE } from './top-help.js';
-import { EXIT_OK, UsageError } from './errors.js';
-import { exitCodeOf, ValidationError } from '../errors/index.js';
+import { errorExitCode, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 
 // Modules load when used (see commands.ts): startup is most of the time of a short command.
 
@@ -42,12 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    if (e instanceof ValidationError) {
-      process.stderr.write(`Error: ${e.message}\n`);
-      return exitCodeOf(e);
-    }
-    process.stderr.write(`Error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return exitCodeOf(e);
+    const code = errorExitCode(e);
+    process.stderr.write(`Error: ${code === EXIT_USAGE ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
+    return code;
   }
 }
 

@@ -5,6 +5,8 @@ import type { PlanResult, StepOutcome } from '../plans/index.js';
 export interface PlanCommandLine {
   /** The command as the user typed it, without --from-step/--dry-run (e.g. "regen plan master -i inventory.yaml"). */
   base: string;
+  /** The plan's `verification`: the key of its return value holding its checks. */
+  verification?: string;
 }
 
 export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir: string, elapsedMs: number, out: NodeJS.WritableStream = process.stdout): void {
@@ -21,8 +23,8 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
     w('Where the host stands now:');
     if (f.states.length === 0) w('  nothing has been changed yet');
     for (const s of f.states) w(`  - ${s}`);
-    const backup = findBackup(result.steps);
-    if (backup) w(`Backup archive: ${backup.archive} on ${backup.target}`);
+    const recovery = result.steps.find((s) => s.recovery)?.recovery;
+    if (recovery?.backup) w(`Backup archive: ${recovery.backup}${recovery.target ? ` on ${recovery.target}` : ''}`);
     w();
     w('Next:');
     if (f.error.kind === 'regen/not-confirmed') {
@@ -31,7 +33,7 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
       return;
     }
     w(`  fix the cause above, then resume:   ${cmd.base} --from-step ${f.resume.from_step}`);
-    if (backup) w(`  or put the host back as it was:     regen plan restore -t ${backup.target} archive=${backup.archive}`);
+    if (recovery?.restore) w(`  or put the host back as it was:     ${recovery.restore}`);
   } else if (result.status === 'failure' && failedAgents.length > 0) {
     w();
     w(`Failed on ${failedAgents.length} target${failedAgents.length === 1 ? '' : 's'}: ${failedAgents.join(', ')}`);
@@ -40,7 +42,7 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
   } else if (!result.dry_run) {
     w();
     w(`Plan ${result.plan} completed.`);
-    if (result.return !== undefined) printReturn(result.return, w);
+    if (result.return !== undefined) printReturn(result.return, cmd.verification, w);
   }
   w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
 }
@@ -59,31 +61,19 @@ function printDryRun(steps: StepOutcome[], w: (line?: string) => void, indent = 
   }
 }
 
-function findBackup(steps: StepOutcome[]): { archive: string; target: string } | undefined {
-  for (const step of steps) {
-    for (const t of step.targets) {
-      const value = t.value as { archive?: unknown } | undefined;
-      if (step.object === 'backup' && t.status === 'success' && typeof value?.archive === 'string') {
-        return { archive: value.archive, target: t.target };
-      }
-    }
-  }
-  return undefined;
-}
-
 function batchFailures(steps: StepOutcome[]): string[] {
   return steps.filter((s) => s.batch).flatMap((s) =>
     s.targets.filter((t) => t.status === 'failure').map((t) =>
       `${t.target}: ${t.failure ? `step '${t.failure.path.join(' > ')}': ${t.failure.error.msg}` : t.error?.msg ?? 'failed'}`));
 }
 
-/** The plan's return value, with a list of verification checks shown as a count (the JSON output has them all). */
-function printReturn(value: unknown, w: (line?: string) => void): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+/** The plan's return value, with its verification checks shown as a count (the JSON output has them all). */
+function printReturn(value: unknown, key: string | undefined, w: (line?: string) => void): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || key === undefined) {
     w(JSON.stringify(value, null, 2));
     return;
   }
-  const { checks, ...rest } = value as { checks?: unknown };
+  const { [key]: checks, ...rest } = value as Record<string, unknown>;
   w(JSON.stringify(rest, null, 2));
   if (Array.isArray(checks)) {
     const failed = checks.filter((c) => (c as { ok?: boolean }).ok !== true).map((c) => (c as { name?: string }).name);

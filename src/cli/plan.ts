@@ -1,17 +1,12 @@
 // `regen plan list | show NAME | [run] NAME [key=value ...]`
-import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
 import type { CommandSpec } from './commands.js';
-import { loadInventory, secretValues } from '../inventory/index.js';
-import { describePlan, listPlans, loadPlan, parsePlanParams, PlanLibrary, type Plan, type PlanResult } from '../plans/index.js';
-import { recordRunOutcomes } from '../runner/rerun.js';
-import { planTargetOutcomes, runPlan } from '../runner/run-plan.js';
-import { loadTasks } from '../tasks/load.js';
-import { createRunContext, paramsFromFlag, rerunFile, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
-import { exitCodeOfRun } from '../errors/index.js';
-import { UsageError } from './errors.js';
-import { printJson } from './output.js';
+import { describePlan, listPlans, loadPlan, parsePlanParams, type Plan } from '../plans/index.js';
+import { runPlanService, type PlanRun } from '../runner/plan-service.js';
+import { paramsFromFlag, reporterFor, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
+import { planExitCode, UsageError } from './errors.js';
+import { printJson, type Format } from './output.js';
 import { printPlanResult } from './plan-report.js';
 import { planProfiles, printPlanDescription, printPlanList } from './plan-show.js';
 
@@ -63,45 +58,25 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
   if (args.rerun) params.targets = rerunTargets(args);
   // `--concurrency N` also sets a plan's own `concurrency` parameter (its for_each limit) unless given as a word.
   if (plan.parameters.concurrency && params.concurrency === undefined && concurrencyGiven(process.argv)) params.concurrency = args.concurrency;
-  return (await executePlan(plan, params, args)).exitCode;
+  return executePlan(plan, params, args);
 }
 
-/** Runs a loaded plan as `regen plan` does: log, rerun record, state file, output. Also used by `regen demo`. */
-export async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs): Promise<{ exitCode: number; result: PlanResult }> {
-  const inventory = await loadInventory(args.inventory, { targetSpec: typeof params.targets === 'string' ? params.targets : undefined });
-  const ctx = createRunContext(args, `plan-${plan.name}`, []);
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  const started = Date.now();
-  let result: PlanResult;
-  try {
-    result = await runPlan(plan, params, {
-      ctx: { ...ctx, signal: controller.signal },
-      resolveTargets: (spec) => {
-        const targets = inventory.resolve(spec);
-        for (const t of targets) ctx.log.addSecrets(secretValues(t));
-        return targets;
-      },
-      concurrency: args.concurrency,
-      dryRun: args['dry-run'],
-      yes: args.yes,
-      confirm: askUser,
-      fromStep: args['from-step'],
-      stateFile: path.join(args['state-dir'], 'plans', `${plan.name}.json`),
-      library: new PlanLibrary(loadTasks()),
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    await ctx.pool.closeAll();
-  }
-  if (!result.dry_run) recordRunOutcomes(rerunFile(args), `plan ${plan.name}`, planTargetOutcomes(result));
-  ctx.log.write('result.json', JSON.stringify(result, null, 2));
-  const elapsed = Date.now() - started;
-  if (args.format === 'json') printJson({ ...result, log_dir: ctx.log.dir, elapsed_ms: elapsed });
-  else printPlanResult(result, { base: commandBase(plan.name, args) }, ctx.log.dir, elapsed);
-  const exitCode = exitCodeOfRun(result.status !== 'success', result.failure?.error);
-  return { exitCode, result };
+/** Runs a loaded plan with the command's options and prints its result; returns the exit code. */
+async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs): Promise<number> {
+  const run = await runPlanService({
+    plan, params, inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format),
+    concurrency: args.concurrency, dryRun: args['dry-run'], yes: args.yes, confirm: askUser, fromStep: args['from-step'],
+    timeoutSeconds: args.timeout,
+  });
+  return reportPlanRun(run, args.format, commandBase(plan.name, args));
+}
+
+/** Prints a plan run (the tree's summary, or one JSON document) and gives its exit code. */
+export function reportPlanRun(run: PlanRun, format: Format, base: string): number {
+  const { result, logDir, elapsedMs } = run;
+  if (format === 'json') printJson({ ...result, log_dir: logDir, elapsed_ms: elapsedMs });
+  else printPlanResult(result, { base, verification: run.plan.verification }, logDir, elapsedMs);
+  return planExitCode(result);
 }
 
 export function loadPlanOrFail(name: string | undefined): Plan {

@@ -8,8 +8,7 @@ import { checkParameters, parseKeyValues, type Params } from '../tasks/parameter
 import type { Task } from '../tasks/types.js';
 import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
 import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
-import { exitCodeOfRun } from '../errors/index.js';
-import { EXIT_OK, UsageError } from './errors.js';
+import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
 import { printHumanResults, printJson } from './output.js';
 
 interface TaskArgs extends GlobalArgs {
@@ -60,7 +59,7 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
     const summary = { items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir };
     if (args.format === 'json') printJson(summary);
     else printHumanResults(summary);
-    return exitCodeOfRun(items.some((i) => i.status === 'failure'));
+    return items.some((i) => i.status === 'failure') ? EXIT_TARGET_FAILED : EXIT_OK;
   } finally {
     await ctx.pool.closeAll();
   }

@@ -1,53 +1,22 @@
-// regen's one error vocabulary, as Bolt's `_error` object is its: what failed (`kind`, namespaced as
-// `regen/...` or a task's own), a message that says what to do, and details. Tasks print it, steps and
-// plans carry it, the run log stores it, the reporter and the CLI show it.
+// The error vocabulary every layer shares: the one error object of results (RegenError, Bolt's `_error`),
+// and the one kind of exception that means "what was asked cannot be done as asked" (exit code 2).
 
-/** The `_error` object of a task's output, a failed step or a failed plan. */
-export interface ErrorObject {
+/**
+ * The one error of every result, as Bolt's `_error` object: a task's `_error`, a target's or a step's error,
+ * where a plan stopped. `kind` is "regen/WHAT" (or the task's own kind), `msg` says what to do next.
+ */
+export interface RegenError {
   kind: string;
   msg: string;
   details?: Record<string, unknown>;
-}
-
-/** Every status a target, a step or a plan can end in. `would_run`: a dry run's step (nothing ran). */
-export type Status = 'success' | 'failure' | 'would_run' | 'skipped';
-
-/** An error regen raises on purpose, convertible to an ErrorObject; `cause` keeps what set it off. */
-export class RegenError extends Error {
-  readonly kind: string;
-  readonly details?: Record<string, unknown>;
-
-  constructor(kind: string, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.kind = kind;
-    this.details = options.details;
-  }
-
-  toObject(): ErrorObject {
-    return this.details ? { kind: this.kind, msg: this.message, details: this.details } : { kind: this.kind, msg: this.message };
-  }
+  /** The error this one reports on (a sub-plan's step's, a task's own). */
+  cause?: RegenError;
 }
 
 /**
- * What the user asked for is wrong and nothing ran: a bad flag, an unknown task or plan, an invalid
- * inventory, plan, profile or parameter. The CLI exits 2 for these, and only for these.
+ * A problem with what the user asked for, found before anything ran on a target: a bad flag, an invalid
+ * inventory, plan or task, unknown targets. The CLI prints its message (no stack) and exits 2.
  */
-export class ValidationError extends RegenError {}
-
-export const EXIT_OK = 0;
-export const EXIT_TARGET_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-/**
- * The exit code of a finished run: 0 when every target succeeded, 1 when some failed, 2 when the user
- * refused a confirmation (the plan stopped before its first change: nothing was asked of a target).
- */
-export function exitCodeOfRun(failed: boolean, error?: ErrorObject): number {
-  if (error?.kind === 'regen/not-confirmed') return EXIT_USAGE;
-  return failed ? EXIT_TARGET_FAILED : EXIT_OK;
-}
-
-/** The exit code for an error that stopped a command before or outside any target's work. */
-export function exitCodeOf(error: unknown): number {
-  return error instanceof ValidationError ? EXIT_USAGE : EXIT_TARGET_FAILED;
+export class ValidationError extends Error {
+  override name = 'ValidationError';
 }

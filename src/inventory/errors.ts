@@ -29,7 +29,7 @@ export class InventoryError extends ValidationError {
   constructor(issues: Issue[]) {
     const lines = issues.map(formatIssue);
     const head = issues.length > 1 ? `${issues.length} inventory errors:\n  ` : '';
-    super('regen/invalid-inventory', head + lines.join('\n  '));
+    super(head + lines.join('\n  '));
     this.name = 'InventoryError';
     this.issues = issues;
   }

@@ -1,7 +1,8 @@
 // What `regen plan list` and `regen plan show NAME` print: plans, their parameters, their steps.
 import { PLANS_DIR } from '../tasks/bundle.js';
 import { loadPlan, planNames } from './load.js';
-import { shortName, stepKind, stepLabel, type Plan, type StepKind } from './types.js';
+import { STEP_KINDS } from './steps/index.js';
+import { stepKind, stepLabel, type Plan, type StepKind } from './types.js';
 
 export interface PlanSummary {
   name: string;
@@ -66,21 +67,21 @@ export function describePlan(plan: Plan): PlanDescription {
     })),
     steps: plan.steps.map((s, index) => {
       const kind = stepKind(s)!;
-      const implicitTargets = kind === 'task' && s.targets === undefined && plan.parameters.targets ? '${targets}' : undefined;
+      const own = STEP_KINDS[kind].describe(s, plan);
       return {
         index: index + 1,
         name: stepLabel(s, index),
         kind,
         description: s.description,
         doc_step: s.doc_step,
-        object: s.task !== undefined ? shortName(s.task) : s.plan !== undefined ? shortName(s.plan) : undefined,
-        targets: s.targets ?? implicitTargets,
+        object: own.object,
+        targets: own.targets,
         for_each: s.for_each,
         concurrency: s.concurrency,
         lock: s.lock,
         catch_errors: s.catch_errors ?? false,
         parameters: s.parameters,
-        text: kind === 'message' ? (typeof s.message === 'string' ? s.message : JSON.stringify(s.message)) : kind === 'confirm' ? s.confirm : undefined,
+        text: own.text,
         state: s.state,
       };
     }),

@@ -9,4 +9,4 @@ export { describePlan, listPlans } from './describe.js';
 export type { PlanDescription, PlanSummary, StepDescription } from './describe.js';
 export { evaluate, ExpressionError, parseTemplate, Pending } from './expr.js';
 export type { Scope } from './expr.js';
-export type { PlanFailure, PlanResult, StepError, StepOutcome, StepStatus, StepTargetOutcome } from './result.js';
+export type { PlanFailure, PlanResult, RegenError, StepOutcome, StepStatus, StepTargetOutcome } from './result.js';

@@ -55,7 +55,7 @@ export function parsePlan(text: string, file: string): Plan {
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   const validate = schemaValidator();
   if (!validate(data)) throw new PlanError(schemaProblems(validate.errors ?? [], data, source));
-  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown };
+  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown; verification?: string };
   return {
     name: path.basename(file).replace(/\.ya?ml$/, ''),
     description: raw.description,
@@ -63,6 +63,7 @@ export function parsePlan(text: string, file: string): Plan {
     parameters: raw.parameters ?? {},
     steps: raw.steps,
     return: raw.return,
+    verification: raw.verification,
     source,
   };
 }

@@ -1,18 +1,19 @@
 // What running a plan produces: per step, per target, a status with a value or an error; on a stopping
 // failure, what the CLI needs to tell the admin where the host stands and how to resume.
+import type { RegenError } from '../errors/index.js';
 import type { StepKind } from './types.js';
-import type { ErrorObject, Status } from '../errors/index.js';
 
-/** A failed step's error: a task's `_error` object. */
-export type StepError = ErrorObject;
-export type StepStatus = Status;
+export type { RegenError } from '../errors/index.js';
+
+/** The state of a step, of a target in it, of a log entry: a dry run's step that would change something is would_run. */
+export type StepStatus = 'success' | 'failure' | 'would_run' | 'skipped';
 
 export interface StepTargetOutcome {
   target: string;
   status: StepStatus;
   /** A task's output object; a sub-plan's return value (for_each). */
   value?: unknown;
-  error?: StepError;
+  error?: RegenError;
   /** Dry run: what would have run, parameters evaluated for this target (sensitive ones redacted). */
   would_run?: { task: string; parameters: Record<string, unknown> };
   /** for_each: where this target's sub-plan stopped. */
@@ -36,9 +37,11 @@ export interface StepOutcome {
   /** The steps of a sub-plan run without for_each. */
   steps?: StepOutcome[];
   /** A failure of the step itself, not of a target: unresolvable targets, a bad expression, a declined confirm. */
-  error?: StepError;
+  error?: RegenError;
   /** The host's state after this step succeeded (the step's `state`, evaluated). */
   state?: string;
+  /** The step's failure hints (`backup`, `restore`), evaluated for its first target once it succeeded. */
+  recovery?: { target?: string; backup?: string; restore?: string };
   /** Failed, but catch_errors let the plan go on. */
   caught?: boolean;
   /** Not run: its result was loaded from the state file of an earlier run (--from-step). */
@@ -56,9 +59,9 @@ export interface PlanFailure {
   doc_step?: string | number;
   /** The first failed target (absent when the step has no target: a declined confirm, a bad expression). */
   target?: string;
-  error: StepError;
+  error: RegenError;
   /** Every failed target of the step with its error. */
-  errors: Array<{ target?: string; error: StepError }>;
+  errors: Array<{ target?: string; error: RegenError }>;
   /** The `state` notes of the steps that completed, in order: where the host stands now. */
   states: string[];
   /** Names of the top plan's steps that completed before the failure. */

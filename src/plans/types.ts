@@ -24,6 +24,10 @@ export interface PlanStep {
   parameters?: Record<string, unknown>;
   catch_errors?: boolean;
   state?: string;
+  /** Failure hint: once this step succeeded, where the backup of what later steps change is. */
+  backup?: string;
+  /** Failure hint: once this step succeeded, the command that puts the host back as it was. */
+  restore?: string;
   lock?: string;
   /** A list parameter of the task: concurrent sub-plans' calls of this step on one target are merged into one call. */
   merge?: string;
@@ -46,13 +50,15 @@ export interface Plan {
   parameters: Record<string, PlanParameter>;
   steps: PlanStep[];
   return?: unknown;
+  /** The key of `return` holding the verification checks ([{name, ok}]), shown as a count. */
+  verification?: string;
   source: PlanSource;
 }
 
 /** Plans the user cannot run as asked: invalid plan, bad parameters, unknown step to resume from. Exit code 2. */
 export class PlanError extends ValidationError {
   constructor(readonly problems: string[]) {
-    super('regen/invalid-plan', problems.join('\n'));
+    super(problems.join('\n'));
     this.name = 'PlanError';
   }
 }

@@ -2,15 +2,14 @@
 // exist and literal values match their Puppet types, every ${...} reference names something that exists
 // by then. All problems are collected, each as FILE:LINE: step: key: what.
 import { PLANS_DIR } from '../tasks/bundle.js';
-import { findTask, TaskLoadError } from '../tasks/load.js';
+import { findTask } from '../tasks/load.js';
 import { editDistance } from '../util/text.js';
-import { checkParameters } from '../tasks/parameters.js';
-import { checkValue, isOptional } from '../tasks/puppet-type.js';
 import type { Task } from '../tasks/types.js';
-import { ExpressionError, hasExpressions, parseTemplate, pathsOf } from './expr.js';
+import { ExpressionError, parseTemplate, pathsOf } from './expr.js';
 import { loadPlan } from './load.js';
-import { checkParameterDeclarations, planParameterType } from './params.js';
+import { checkParameterDeclarations } from './params.js';
 import { checkProfilePath } from '../profiles/profile.js';
+import { STEP_KINDS } from './steps/index.js';
 import { PlanError, shortName, stepKind, stepLabel, type Plan, type PlanStep } from './types.js';
 
 /** The tasks and plans a plan may use; sub-plans are loaded once and kept. */
@@ -63,15 +62,13 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
         at([...base, 'name'], step, index, 'name', `'${step.name}' is already ${what}; step names must be unique`);
       }
     }
-    if (kind === 'task') problems.push(...checkTaskStep(plan, step, index, library));
-    if (kind === 'plan') problems.push(...checkPlanStep(plan, step, index, library, seen));
-    if (kind === 'task' && step.targets === undefined && !plan.parameters.targets) {
-      at(base, step, index, 'targets', "missing: say where the task runs (the plan has no 'targets' parameter to default to)");
-    }
+    if (kind) problems.push(...STEP_KINDS[kind].check({ plan, step, index, library, seen, validatePlan }));
     for (const key of ['targets', 'for_each', 'concurrency', 'parameters', 'message', 'confirm'] as const) {
       if (step[key] !== undefined) refs(key, step[key]);
     }
-    if (step.state !== undefined) refs('state', step.state, step.name ? [step.name] : []);
+    for (const key of ['state', 'backup', 'restore'] as const) {
+      if (step[key] !== undefined) refs(key, step[key], step.name ? [step.name] : []);
+    }
     if (step.name) known.add(step.name);
   });
   if (plan.return !== undefined) {
@@ -79,83 +76,6 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
       problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));
   }
   return [...new Set(problems)]; // a sub-plan run by several steps is reported once
-}
-
-function checkTaskStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary): string[] {
-  const where = (key: string[]) => `${plan.source.file}:${plan.source.lineOf(['steps', index, ...key])}: ${stepLabel(step, index)}`;
-  let task: Task;
-  try {
-    task = library.task(step.task!);
-  } catch (e) {
-    if (e instanceof TaskLoadError) return e.problems.map((p) => `${where(['task'])}: task: ${p}`);
-    throw e;
-  }
-  const params = step.parameters ?? {};
-  const unresolved = new Set(Object.keys(params).filter((k) => hasExpressions(params[k])));
-  const problems = checkParameters(task, params, unresolved).map((p) => {
-    const key = Object.keys(params).find((k) => p.includes(`'${k}'`));
-    return `${where(key ? ['parameters', key] : ['parameters'])}: parameters${key ? `.${key}` : ''}: ${p}`;
-  });
-  const merged = step.merge === undefined ? undefined : task.metadata.parameters?.[step.merge];
-  if (step.merge !== undefined && !merged?.type?.startsWith('Array')) {
-    problems.push(`${where(['merge'])}: merge: '${step.merge}' is not a list parameter of task ${task.name}; merge names the Array parameter whose lists are joined`);
-  }
-  return problems;
-}
-
-function checkPlanStep(plan: Plan, step: PlanStep, index: number, library: PlanLibrary, seen: Set<string>): string[] {
-  const where = (key: string[]) => `${plan.source.file}:${plan.source.lineOf(['steps', index, ...key])}: ${stepLabel(step, index)}`;
-  let sub: Plan;
-  try {
-    sub = library.plan(step.plan!);
-  } catch (e) {
-    if (e instanceof PlanError) return e.problems.map((p) => `${where(['plan'])}: plan: ${p}`);
-    throw e;
-  }
-  const problems: string[] = [];
-  if (sub.name === plan.name || seen.has(sub.name)) {
-    problems.push(`${where(['plan'])}: plan: '${sub.name}' runs itself (directly or through another plan)`);
-  } else {
-    problems.push(...validatePlan(sub, library, new Set(seen)));
-  }
-  const params = step.parameters ?? {};
-  const setsTargets = step.for_each !== undefined || step.targets !== undefined;
-  if (step.for_each !== undefined && step.targets !== undefined) {
-    problems.push(`${where(['targets'])}: targets: a for_each step runs the plan on each target of for_each; remove 'targets'`);
-  }
-  if (setsTargets && 'targets' in params) problems.push(`${where(['parameters', 'targets'])}: parameters.targets: already set by the step's ${step.for_each !== undefined ? 'for_each' : 'targets'}`);
-  if (setsTargets && !sub.parameters.targets) {
-    problems.push(`${where([step.for_each !== undefined ? 'for_each' : 'targets'])}: plan '${sub.name}' has no 'targets' parameter to receive the targets`);
-  }
-  if (step.concurrency !== undefined && step.for_each === undefined) {
-    problems.push(`${where(['concurrency'])}: concurrency: only means something with for_each`);
-  }
-  for (const [name, value] of Object.entries(params)) {
-    const spec = sub.parameters[name];
-    if (!spec) {
-      const known = Object.keys(sub.parameters);
-      const near = known.filter((k) => editDistance(k, name) <= 2);
-      problems.push(`${where(['parameters', name])}: parameters.${name}: plan '${sub.name}' has no parameter '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ` (it takes: ${known.join(', ') || 'none'})`}`);
-    } else if (!hasExpressions(value)) {
-      const mismatch = safeCheck(() => checkValue(planParameterType(spec), value));
-      if (mismatch) problems.push(`${where(['parameters', name])}: parameters.${name}: plan '${sub.name}' parameter '${name}': ${mismatch}`);
-    }
-  }
-  for (const [name, spec] of Object.entries(sub.parameters)) {
-    if (name in params || spec.default !== undefined || (name === 'targets' && setsTargets)) continue;
-    if (safeCheck(() => (isOptional(planParameterType(spec)) ? null : 'required')) === 'required') {
-      problems.push(`${where(['parameters'])}: parameters: plan '${sub.name}' needs parameter '${name}' (${spec.type ?? 'Any'})`);
-    }
-  }
-  return problems;
-}
-
-function safeCheck(fn: () => string | null): string | null {
-  try {
-    return fn();
-  } catch {
-    return null; // a bad type string is reported with the sub-plan's own declarations
-  }
 }
 
 /** Checks every ${...} in a value: syntax, roots known by this point, later steps, pe keys. */

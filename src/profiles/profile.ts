@@ -21,9 +21,6 @@ export type ProfileValues = Record<string, unknown>;
 /** A profile that cannot be used: unknown name, unreadable file, or overrides that refer to each other in a circle. */
 export class ProfileError extends ValidationError {
   override name = 'ProfileError';
-  constructor(message: string) {
-    super('regen/invalid-profile', message);
-  }
 }
 
 const cache = new Map<string, ProfileValues>();

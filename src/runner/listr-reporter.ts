@@ -1,12 +1,11 @@
 // The human view: a listr2 tree per section (a step or a task) with a line per target and its live state.
 import { Listr } from 'listr2';
-import type { ItemReporter, Reporter } from './reporter.js';
-import type { TargetResult } from './results.js';
+import type { ItemEnd, ItemReporter, Reporter } from './reporter.js';
 
 /** One line of the tree: settled by the runner, displayed by listr2 whenever it gets to it. */
 class Line {
-  readonly outcome: Promise<TargetResult | undefined>;
-  settle!: (result: TargetResult | undefined) => void;
+  readonly outcome: Promise<ItemEnd | undefined>;
+  settle!: (result: ItemEnd | undefined) => void;
   onNote: (text: string) => void = () => undefined;
 
   constructor() {
@@ -29,9 +28,9 @@ export class ListrReporter implements Reporter {
               const line = lines.get(name)!;
               // Live notes help on a terminal; in a log (no TTY) every note would be one more line.
               if (this.stream.isTTY) line.onNote = (text) => { task.output = text; };
-              const result = await line.outcome;
-              if (result?.status === 'failure') throw new Error(result.value._error?.msg ?? 'failed');
-              task.title = `${name}: ${result ? summarize(result) : 'not run'}`;
+              const end = await line.outcome;
+              if (end?.status === 'failure') throw new Error(end.error ?? 'failed');
+              task.title = `${name}: ${end ? end.summary ?? (end.status === 'skipped' ? 'skipped' : 'ok') : 'not run'}`;
             },
           })),
           { concurrent: true, exitOnError: false },
@@ -48,7 +47,7 @@ export class ListrReporter implements Reporter {
     try {
       return await work((name) => ({
         note: (text) => lines.get(name)?.onNote(text),
-        finish: (result) => lines.get(name)?.settle(result),
+        finish: (end) => lines.get(name)?.settle(end),
       }));
     } finally {
       for (const line of lines.values()) line.settle(undefined);
@@ -59,11 +58,4 @@ export class ListrReporter implements Reporter {
   message(text: string): void {
     this.stream.write(`${text}\n`);
   }
-}
-
-function summarize(result: TargetResult): string {
-  if (result.status === 'skipped') return 'skipped';
-  const value = result.value;
-  for (const key of ['summary', 'status', 'message']) if (typeof value[key] === 'string') return String(value[key]);
-  return 'ok';
 }

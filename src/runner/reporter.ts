@@ -1,11 +1,21 @@
-// How the runner tells the outside world what is happening. Rendering lives behind this interface
-// (listr2 for people, nothing for --format json), so the logic never prints.
-import type { TargetResult } from './results.js';
+// How the runner tells the outside world what is happening, as events: a section (a step over its targets)
+// starts and ends, each of its items gets notes and then ends with a state; messages stand alone.
+// Rendering lives behind this interface (listr2 for people, nothing for --format json), so the logic never prints.
+import type { StepStatus } from '../plans/result.js';
+
+/** How an item ended: its state and the one line the tree shows for it. No task result is needed to say so. */
+export interface ItemEnd {
+  status: StepStatus;
+  /** "would run clear_dir {...}", a task's own summary, "done". */
+  summary?: string;
+  /** Why it failed. */
+  error?: string;
+}
 
 export interface ItemReporter {
   /** Live detail while the item runs ("stopping pe-puppet", "waiting for a channel"). */
   note(text: string): void;
-  finish(result: TargetResult): void;
+  finish(end: ItemEnd): void;
 }
 
 export interface Reporter {

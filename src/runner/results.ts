@@ -1,14 +1,14 @@
 // What a run produces per target, in the shape of Bolt's result JSON.
+import type { RegenError, StepStatus } from '../plans/result.js';
 import type { ExecResult } from '../transports/types.js';
-import type { ErrorObject } from '../errors/index.js';
-
+import type { ItemEnd } from './reporter.js';
 
 export interface TargetResult {
   target: string;
   action: 'task' | 'message';
   object: string;
-  status: 'success' | 'failure' | 'skipped';
-  value: Record<string, unknown> & { _error?: ErrorObject };
+  status: Extract<StepStatus, 'success' | 'failure' | 'skipped'>;
+  value: Record<string, unknown> & { _error?: RegenError };
 }
 
 /** Turns what a task printed into its result, following Bolt's rules for JSON and non-JSON output. */
@@ -33,8 +33,16 @@ export function taskResult(target: string, task: string, exec: ExecResult): Targ
 }
 
 /** A result for a target the task never reached (connection refused, host key mismatch...). */
-export function failureResult(target: string, object: string, error: ErrorObject): TargetResult {
+export function failureResult(target: string, object: string, error: RegenError): TargetResult {
   return { target, action: 'task', object, status: 'failure', value: { _error: error } };
+}
+
+/** How a task's result ends its line in the progress tree: the task's own summary, status or message. */
+export function itemEnd(result: TargetResult): ItemEnd {
+  if (result.status === 'failure') return { status: 'failure', error: result.value._error?.msg ?? 'failed' };
+  if (result.status === 'skipped') return { status: 'skipped' };
+  const said = ['summary', 'status', 'message'].map((k) => result.value[k]).find((v) => typeof v === 'string');
+  return { status: 'success', summary: typeof said === 'string' ? said : undefined };
 }
 
 function parseObject(stdout: string): Record<string, unknown> | undefined {

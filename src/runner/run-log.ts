@@ -2,7 +2,10 @@
 // and timings. Secrets are replaced before anything is written.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Status } from '../errors/index.js';
+import type { StepStatus } from '../plans/result.js';
+
+/** A log entry's state: a step's (StepStatus), or what happened at a step that runs no task. */
+export type LogStatus = StepStatus | 'resumed' | 'message' | 'confirmed' | 'declined';
 
 export interface LogEntry {
   step: string;
@@ -12,9 +15,7 @@ export interface LogEntry {
   stdout?: string;
   stderr?: string;
   exitCode?: number | null;
-  status: Status;
-  /** Why a plan-level entry has its status: message, confirmed, declined, resumed. */
-  note?: string;
+  status: LogStatus;
   startedAt: string;
   durationMs: number;
   error?: unknown;

@@ -1,18 +1,17 @@
 // Running a plan: validate everything first (nothing connects before), then the steps in order. The first
 // failure stops the plan (unless catch_errors; a for_each batch never stops it) and the result says which
 // step failed, where the host stands (the `state` notes of the completed steps) and where to resume.
-import { evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
+import { asText, evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
 import { redactPlanParams, resolvePlanParams, sensitivePlanParams } from '../plans/params.js';
-import type { PlanFailure, PlanResult, StepError, StepOutcome } from '../plans/result.js';
+import type { PlanFailure, PlanResult, RegenError, StepOutcome } from '../plans/result.js';
 import { PlanError, stepKind, stepLabel, type Plan, type PlanStep } from '../plans/types.js';
 import { checkPlan, PlanLibrary } from '../plans/validate.js';
 import { loadTasks } from '../tasks/load.js';
 import { CallMerger } from './merge.js';
 import { Mutex } from './concurrency.js';
-import { runPlanStep, type StepRun } from './plan-batch.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
-import { errorMessage, runConfirmStep, runMessageStep, runTaskStep } from './plan-steps.js';
+import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
 export type { RunPlanOptions } from './plan-scope.js';
 export { planStateFile } from './plan-state.js';
@@ -61,7 +60,7 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
       if (saved) {
         outcomes.push({ ...saved, resumed: true });
         frame.results.set(step.name!, saved);
-        run.opts.ctx.log?.record('_plan', { step: saved.name, status: 'skipped', note: 'resumed: done in the saved run', startedAt: new Date().toISOString(), durationMs: 0 });
+        run.opts.ctx.log?.record('_plan', { step: saved.name, status: 'resumed', startedAt: new Date().toISOString(), durationMs: 0 });
       }
       continue;
     }
@@ -75,6 +74,7 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
     outcomes.push(outcome);
     if (step.name) frame.results.set(step.name, outcome);
     if (outcome.status === 'success' && step.state !== undefined) outcome.state = stateNote(frame, step);
+    if (outcome.status === 'success' && (step.backup ?? step.restore) !== undefined) outcome.recovery = recoveryOf(frame, step, outcome);
     if (outcome.status === 'failure') {
       if (step.catch_errors) outcome.caught = true;
       else if (!outcome.batch) failure = failureOf(frame, step, outcomes, stepRun.failure);
@@ -86,22 +86,12 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
   try {
     return { outcomes, returned: evaluate(plan.return, scopeFor(frame)).value };
   } catch (e) {
-    const error: StepError = { kind: 'regen/plan-expression', msg: `plan '${plan.name}' return: ${errorMessage(e)}` };
+    const error: RegenError = { kind: 'regen/plan-expression', msg: `plan '${plan.name}' return: ${errorMessage(e)}` };
     failure = {
       plan: plan.name, step: 'return', path: [...frame.path, 'return'], error, errors: [{ error }],
       states: statesOf(outcomes), completed: outcomes.map((o) => o.name), resume: { from_step: 'return' },
     };
     return { outcomes, failure };
-  }
-}
-
-function runStep(frame: Frame, step: PlanStep, index: number): Promise<StepRun> {
-  const wrap = (p: Promise<StepOutcome>) => p.then((outcome) => ({ outcome }));
-  switch (stepKind(step)) {
-    case 'task': return wrap(runTaskStep(frame, step, index));
-    case 'plan': return runPlanStep(frame, step, index);
-    case 'message': return wrap(runMessageStep(frame, step, index));
-    default: return wrap(runConfirmStep(frame, step, index));
   }
 }
 
@@ -111,6 +101,21 @@ function stateNote(frame: Frame, step: PlanStep): string {
   } catch {
     return step.state!;
   }
+}
+
+/** The step's failure hints, seen from its first target; a hint that does not evaluate is left out. */
+function recoveryOf(frame: Frame, step: PlanStep, outcome: StepOutcome): StepOutcome['recovery'] {
+  const name = outcome.targets.find((t) => t.status === 'success')?.target;
+  const recovery: NonNullable<StepOutcome['recovery']> = name ? { target: name } : {};
+  try {
+    const target = name ? frame.run.opts.resolveTargets([name])[0] : undefined;
+    for (const key of ['backup', 'restore'] as const) {
+      if (step[key] !== undefined) recovery[key] = asText(evaluate(step[key], scopeFor(frame, target)).value);
+    }
+  } catch {
+    // a hint is help for the admin, never a reason to fail the step
+  }
+  return recovery;
 }
 
 /** The failure that stops this frame; a sub-plan's failure is re-rooted so it resumes at this frame's step. */

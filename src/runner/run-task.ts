@@ -1,6 +1,7 @@
 // Running one task on targets: connect (reusing the run's connection), build the invocation,
 // execute, turn the output into a result, log it. A target's failure never affects another.
 import type { Target } from '../inventory/types.js';
+import type { RegenError } from '../plans/result.js';
 import { buildInvocation } from '../tasks/invocation.js';
 import { resolveImplementation } from '../tasks/load.js';
 import { redactParams, sensitiveNames, withDefaults, type Params } from '../tasks/parameters.js';
@@ -9,14 +10,14 @@ import { TransportError } from '../transports/types.js';
 import { mapLimit } from './concurrency.js';
 import type { ConnectionPool } from './connections.js';
 import type { ItemReporter, Reporter } from './reporter.js';
-import { failureResult, taskResult, type TargetResult } from './results.js';
+import { failureResult, itemEnd, taskResult, type TargetResult } from './results.js';
 import type { LogEntry, RunLog } from './run-log.js';
-import type { ErrorObject } from '../errors/index.js';
 
 export interface RunContext {
   pool: ConnectionPool;
   reporter: Reporter;
   log?: RunLog;
+  /** Dry run: tasks get `_noop` (Bolt's no-op mode); one that does not support it is not run. */
   dryRun?: boolean;
   /** Per-task limit in seconds; the task is stopped on the target when it passes. */
   timeoutSeconds?: number;
@@ -64,7 +65,7 @@ export async function runTaskOnTarget(
     startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
     error: result.value._error,
   });
-  item?.finish(result);
+  item?.finish(itemEnd(result));
   return result;
 }
 
@@ -79,7 +80,7 @@ export async function runTask(
   );
 }
 
-function describeFailure(e: unknown, target: Target, task: Task): ErrorObject {
+function describeFailure(e: unknown, target: Target, task: Task): RegenError {
   if (e instanceof TransportError) {
     return {
       kind: `regen/${e.kind}`,

@@ -17,14 +17,14 @@ const PARAMETER_NAME = /^[a-z][a-z0-9_]*$/;
 const TASK_NAME = /^[a-z][a-z0-9_]*$/;
 const INPUT_METHODS = ['stdin', 'environment', 'both', 'powershell'];
 
-export class TaskLoadError extends ValidationError {
+export class TaskError extends ValidationError {
   constructor(readonly problems: string[]) {
-    super('regen/invalid-task', problems.join('\n'));
-    this.name = 'TaskLoadError';
+    super(problems.join('\n'));
+    this.name = 'TaskError';
   }
 }
 
-/** Reads and validates every task in a directory; throws TaskLoadError listing every problem found. */
+/** Reads and validates every task in a directory; throws TaskError listing every problem found. */
 export function loadTasks(dir = TASKS_DIR): Map<string, Task> {
   const tasks = new Map<string, Task>();
   const problems: string[] = [];
@@ -35,7 +35,7 @@ export function loadTasks(dir = TASKS_DIR): Map<string, Task> {
     if (errors.length > 0) problems.push(...errors.map((e) => `${metadataPath}: ${e}`));
     else tasks.set(name, { name, metadataPath, metadata: JSON.parse(readFileSync(metadataPath, 'utf8')) });
   }
-  if (problems.length > 0) throw new TaskLoadError(problems);
+  if (problems.length > 0) throw new TaskError(problems);
   return tasks;
 }
 
@@ -46,7 +46,7 @@ export function findTask(tasks: Map<string, Task>, requested: string): Task {
   if (task) return task;
   const near = [...tasks.keys()].filter((n) => n.includes(name) || name.includes(n) || editDistance(n, name) <= 2);
   const hint = near.length > 0 ? ` Did you mean: ${near.join(', ')}?` : ' Run `regen task list` to see them.';
-  throw new TaskLoadError([`unknown task '${requested}'.${hint}`]);
+  throw new TaskError([`unknown task '${requested}'.${hint}`]);
 }
 
 function validateTaskName(name: string): string[] {
@@ -111,7 +111,7 @@ export function resolveImplementation(task: Task, shell: 'posix' | 'powershell')
     ?? impls.find((i) => (i.requirements ?? []).length === 0 && extensionFits(i.name, shell));
   if (!impl) {
     const have = impls.map((i) => i.name).join(', ');
-    throw new TaskLoadError([`task '${task.name}' has no implementation for ${feature} targets (it has: ${have})`]);
+    throw new TaskError([`task '${task.name}' has no implementation for ${feature} targets (it has: ${have})`]);
   }
   const dir = path.dirname(task.metadataPath);
   const script: TaskFile = {

@@ -1,43 +1,16 @@
-// Running the simple steps of a plan: a task on its targets (parameters evaluated per target), a message,
-// a confirmation. A target's problem is that target's failure; nothing here throws for it.
-import type { Target } from '../inventory/types.js';
-import { asText, evaluate } from '../plans/expr.js';
-import type { StepError, StepOutcome, StepTargetOutcome } from '../plans/result.js';
-import { stepLabel, type PlanStep } from '../plans/types.js';
-import { checkParameters, redactParams, withDefaults } from '../tasks/parameters.js';
-import type { Task } from '../tasks/types.js';
-import { mapLimit } from './concurrency.js';
-import { lockFor, scopeFor, targetsOf, type Frame } from './plan-scope.js';
-import type { ItemReporter } from './reporter.js';
-import type { TargetResult } from './results.js';
-import { runTaskOnTarget } from './run-task.js';
-import type { Status } from '../errors/index.js';
-
-/** "reenroll.sign": the step's place in the run, used in logs and messages. */
-export function stepPath(frame: Frame, step: PlanStep, index: number): string {
-  return [...frame.path, stepLabel(step, index)].join('.');
-}
-
-export function baseOutcome(step: PlanStep, index: number, kind: StepOutcome['kind'], object?: string): StepOutcome {
-  return { name: stepLabel(step, index), kind, object, description: step.description, doc_step: step.doc_step, status: 'success', targets: [] };
-}
-
-export function isReadOnly(task: Task): boolean {
-  const ext = (task.metadata as { extensions?: { regen?: { read_only?: unknown } } }).extensions;
-  return ext?.regen?.read_only === true;
-}
-
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Says something to the user: on the batch line inside a for_each, else as a message; always in the log. */
-export function tell(frame: Frame, label: string, message: string, status: Status, note?: string): void {
-  const text = frame.run.opts.ctx.log?.redact(message) ?? message;
-  if (frame.item) frame.item.note(text);
-  else frame.run.opts.ctx.reporter.message(text);
-  frame.run.opts.ctx.log?.record('_plan', { step: label, status, note, stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
-}
+// Running a `task` step: the task on its targets (parameters evaluated per target). A target's problem is
+// that target's failure; nothing here throws for it.
+import type { Target } from '../../inventory/types.js';
+import { evaluate } from '../../plans/expr.js';
+import type { StepOutcome, StepTargetOutcome } from '../../plans/result.js';
+import type { PlanStep } from '../../plans/types.js';
+import { checkParameters, redactParams, withDefaults } from '../../tasks/parameters.js';
+import type { Task } from '../../tasks/types.js';
+import { mapLimit } from '../concurrency.js';
+import { lockFor, scopeFor, targetsOf, type Frame } from '../plan-scope.js';
+import type { ItemReporter } from '../reporter.js';
+import { runTaskOnTarget } from '../run-task.js';
+import { baseOutcome, errorMessage, isReadOnly, stepPath, tell } from './common.js';
 
 export async function runTaskStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
   const { run } = frame;
@@ -82,7 +55,9 @@ async function runOnTarget(
       step: label, task: task.name, params: params && redactParams(task, params), status: o.status,
       startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), error: o.error,
     });
-    item?.finish(display(target.name, task.name, o));
+    item?.finish(o.status === 'would_run'
+      ? { status: 'would_run', summary: `would run ${task.name} ${JSON.stringify(o.would_run?.parameters ?? {})}` }
+      : { status: o.status, error: o.error?.msg });
     return o;
   };
   let params: Record<string, unknown>;
@@ -122,55 +97,6 @@ function withLock(frame: Frame, lock: string | undefined): <T>(fn: () => Promise
 
 function noteOnly(item: ItemReporter, label: string): ItemReporter {
   return { note: (text) => item.note(`${label}: ${text}`), finish: () => undefined };
-}
-
-/** What the progress tree shows for an outcome that did not come from running the task. */
-function display(target: string, task: string, o: StepTargetOutcome): TargetResult {
-  if (o.status === 'would_run') {
-    return { target, action: 'task', object: task, status: 'success', value: { summary: `would run ${task} ${JSON.stringify(o.would_run?.parameters ?? {})}` } };
-  }
-  return { target, action: 'task', object: task, status: o.status === 'failure' ? 'failure' : 'success', value: o.error ? { _error: o.error } : {} };
-}
-
-export async function runMessageStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
-  const label = stepPath(frame, step, index);
-  const outcome = baseOutcome(step, index, 'message');
-  try {
-    const value = evaluate(step.message, scopeFor(frame)).value;
-    const text = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : asText(value);
-    tell(frame, label, text, 'success', 'message');
-    return { ...outcome, value: text };
-  } catch (e) {
-    return { ...outcome, status: 'failure', error: { kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` } };
-  }
-}
-
-export async function runConfirmStep(frame: Frame, step: PlanStep, index: number): Promise<StepOutcome> {
-  const { opts, confirmLock } = frame.run;
-  const label = stepPath(frame, step, index);
-  const outcome = baseOutcome(step, index, 'confirm');
-  const failed = (error: StepError): StepOutcome => ({ ...outcome, status: 'failure', value: false, error });
-  let text: string;
-  try {
-    text = asText(evaluate(step.confirm, scopeFor(frame)).value);
-  } catch (e) {
-    return failed({ kind: 'regen/plan-expression', msg: `step ${label}: ${errorMessage(e)}` });
-  }
-  if (opts.dryRun) {
-    tell(frame, label, `[dry run] would ask: ${text}`, 'would_run');
-    return { ...outcome, status: 'would_run' };
-  }
-  if (opts.yes) {
-    tell(frame, label, `${text} yes (--yes)`, 'success', 'confirmed');
-    return { ...outcome, value: true };
-  }
-  const answer = opts.confirm ? await confirmLock.run(() => opts.confirm!(text)) : false;
-  opts.ctx.log?.record('_plan', { step: label, status: answer ? 'success' : 'failure', note: answer ? 'confirmed' : 'declined', stdout: text, startedAt: new Date().toISOString(), durationMs: 0 });
-  if (answer) return { ...outcome, value: true };
-  return failed({
-    kind: 'regen/not-confirmed',
-    msg: `not confirmed: ${text} The plan stopped here. Run it again and answer y, or pass --yes to confirm without a prompt.`,
-  });
 }
 
 /** In a dry run, once a step would have changed something, later reads would see a state that does not exist. */

@@ -1,20 +1,14 @@
 // Sub-plan steps: once (the sub-plan's failure is the step's), or once per target with for_each, where
 // each target's sub-plan stops on its own failure and the others go on (the agents' re-enrolment).
-import type { Target } from '../inventory/types.js';
-import { evaluate } from '../plans/expr.js';
-import { resolvePlanParams } from '../plans/params.js';
-import type { PlanFailure, StepOutcome, StepTargetOutcome } from '../plans/result.js';
-import type { Plan, PlanStep } from '../plans/types.js';
-import { mapLimit } from './concurrency.js';
-import { scopeFor, singleTarget, targetsOf, type Frame } from './plan-scope.js';
-import { baseOutcome, errorMessage, stepPath, tell } from './plan-steps.js';
-import type { ItemReporter } from './reporter.js';
-
-export interface StepRun {
-  outcome: StepOutcome;
-  /** Where a sub-plan run without for_each stopped. */
-  failure?: PlanFailure;
-}
+import type { Target } from '../../inventory/types.js';
+import { evaluate } from '../../plans/expr.js';
+import { resolvePlanParams } from '../../plans/params.js';
+import type { StepOutcome, StepTargetOutcome } from '../../plans/result.js';
+import type { Plan, PlanStep } from '../../plans/types.js';
+import { mapLimit } from '../concurrency.js';
+import { scopeFor, singleTarget, targetsOf, type Frame } from '../plan-scope.js';
+import type { ItemReporter } from '../reporter.js';
+import { baseOutcome, errorMessage, stepPath, tell, type StepRun } from './common.js';
 
 /** The sub-plan's parameters, evaluated for a target (or at plan level), checked against its declarations. */
 function subParams(frame: Frame, step: PlanStep, sub: Plan, target: Target | undefined, targets: unknown): Record<string, unknown> {
@@ -79,10 +73,7 @@ async function runForEach(frame: Frame, step: PlanStep, index: number, sub: Plan
     mapLimit(targets, limit, async (target) => {
       const line = item(target.name);
       const o = await oneTarget(frame, step, sub, target, line, label);
-      line.finish({
-        target: target.name, action: 'task', object: sub.name, status: o.status === 'failure' ? 'failure' : 'success',
-        value: o.error ? { _error: o.error } : { summary: opts.dryRun ? 'dry run done' : 'done' },
-      });
+      line.finish(o.status === 'failure' ? { status: 'failure', error: o.error?.msg } : { status: 'success', summary: opts.dryRun ? 'dry run done' : 'done' });
       return o;
     }));
   outcome.status = outcome.targets.some((t) => t.status === 'failure') ? 'failure' : 'success';
