@@ -192,6 +192,8 @@ return: \${reenroll}
     expect(batch.targets.map((t) => [t.target, t.status])).toEqual([['a1', 'success'], ['a2', 'failure'], ['a3', 'success']]);
     expect(batch.targets[0].value).toEqual({ agent: 'a1' });
     expect(batch.targets[1].error?.msg).toBe('first: record failed as asked on first');
+    // The target's error reports on the sub-plan step's own, kept whole as its cause.
+    expect(batch.targets[1].error?.cause).toEqual({ kind: batch.targets[1].error?.kind, msg: 'record failed as asked on first', ...(batch.targets[1].error?.details ? { details: batch.targets[1].error.details } : {}) });
     expect(batch.targets[1].failure).toMatchObject({ plan: 'agent_steps', step: 'first', path: ['reenroll', 'first'], target: 'a2' });
     expect(result.status).toBe('failure');
     expect(result.failure).toBeUndefined();

@@ -88,7 +88,7 @@ async function oneTarget(frame: Frame, step: PlanStep, sub: Plan, target: Target
     const where = result.failure.path.slice(frame.path.length + 1).join('.');
     return {
       target: target.name, status: 'failure', value: result.returned, failure: result.failure,
-      error: { ...result.failure.error, msg: `${where}: ${result.failure.error.msg}` },
+      error: { ...result.failure.error, msg: `${where}: ${result.failure.error.msg}`, cause: result.failure.error },
     };
   } catch (e) {
     return { target: target.name, status: 'failure', error: { kind: 'regen/plan-parameters', msg: `step ${label} for ${target.name}: ${errorMessage(e)}` } };
