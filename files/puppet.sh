@@ -2,7 +2,9 @@
 # guard.sh (need_puppet checks the path).
 #
 # Functions:
-#   need_puppet PUPPET               fails the task unless PUPPET is an absolute path to an executable
+#   need_puppet PUPPET               fails the task unless PUPPET is an absolute path to an executable,
+#                                    naming the profile the host looks like when it is not
+#   puppet_looks_like                prints " (this host has Puppet V at PATH: it looks like profile P)" or nothing
 #   puppet_cmd PUPPET ARGS...        runs puppet with no stdin; sets OUT (stdout+stderr, colour codes
 #                                    removed) and RC (its exit code), as run_capture does
 #   puppet_errors                    prints the "Error:" lines of OUT
@@ -24,7 +26,18 @@
 
 need_puppet() {
   check_path _np puppet "$1"
-  [ -x "$1" ] || fail puppet-missing "puppet binary $1 is not executable on this host; set the puppet parameter to the right path" "{\"puppet\":$(json_str "$1")}"
+  [ -x "$1" ] || fail puppet-missing "puppet binary $1 is not executable on this host$(puppet_looks_like); set the target's var 'profile' (or the puppet parameter) to match the host" "{\"puppet\":$(json_str "$1")}"
+}
+
+# Where a known Puppet is on this host (PE 3.7's, the puppetlabs all-in-one packages', Debian's), as
+# " (this host has Puppet V at PATH: it looks like profile P)", or nothing.
+puppet_looks_like() {
+  for _cand in /opt/puppet/bin/puppet:pe37 /opt/puppetlabs/bin/puppet:puppet7/aio /usr/bin/puppet:puppet7; do
+    [ -x "${_cand%%:*}" ] || continue
+    _v=$("${_cand%%:*}" --version 2>/dev/null </dev/null | tail -n 1)
+    printf ' (this host has Puppet %s at %s: it looks like profile %s)' "${_v:-?}" "${_cand%%:*}" "${_cand#*:}"
+    return 0
+  done
 }
 
 puppet_cmd() {

@@ -1,6 +1,7 @@
 // Inventory problems are collected, not thrown one by one: an admin fixing a broken inventory
 // mid-incident should see every mistake in one go, each with file:line:col and the key path.
 import { ValidationError } from '../errors/index.js';
+import { editDistance } from '../util/text.js';
 
 /** Where something was written: a file (inventory or @spec file), line and column (1-based). */
 export interface Loc {
@@ -59,27 +60,13 @@ export function show(value: unknown): string {
   return String(value);
 }
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
 /** Candidates close to `word` (typos, case, prefixes), closest first, at most `max`. */
 export function nearMatches(word: string, candidates: Iterable<string>, max = 5): string[] {
   const w = word.toLowerCase();
   const scored: Array<[number, string]> = [];
   for (const c of new Set(candidates)) {
     const lc = c.toLowerCase();
-    const d = distance(w, lc);
+    const d = editDistance(w, lc);
     const close = d <= Math.max(2, Math.floor(w.length / 3));
     if (close || (w.length >= 3 && lc.length >= 3 && (lc.includes(w) || w.includes(lc)))) scored.push([close ? d : 99, c]);
   }

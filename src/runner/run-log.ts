@@ -3,6 +3,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StepStatus } from '../plans/result.js';
+import { redactText } from '../util/objects.js';
 
 /** A log entry's state: a step's (StepStatus), or what happened at a step that runs no task. */
 export type LogStatus = StepStatus | 'resumed' | 'message' | 'confirmed' | 'declined';
@@ -42,9 +43,7 @@ export class RunLog {
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    return redactText(text, this.secrets);
   }
 
   record(target: string, entry: LogEntry): string {

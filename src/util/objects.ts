@@ -28,3 +28,10 @@ export function redactKeys<T>(values: Record<string, T>, secret: Iterable<string
   const names = new Set(secret);
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, names.has(k) ? '[redacted]' : v]));
 }
+
+/** `text` with every occurrence of each secret replaced by '[redacted]'. */
+export function redactText(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepMerge, isPlainObject, redactKeys, sensitiveNames } from './objects.js';
+import { deepMerge, isPlainObject, redactKeys, redactText, sensitiveNames } from './objects.js';
 import { editDistance, indent } from './text.js';
 
 describe('objects', () => {
@@ -19,6 +19,7 @@ describe('objects', () => {
     const specs = { password: { type: 'Sensitive[String]' }, token: { type: 'String', sensitive: true }, name: { type: 'String' } };
     expect(sensitiveNames(specs)).toEqual(['password', 'token']);
     expect(redactKeys({ password: 'hunter2', name: 'web1' }, sensitiveNames(specs))).toEqual({ password: '[redacted]', name: 'web1' });
+    expect(redactText('sudo: hunter2 refused, hunter2', ['hunter2', ''])).toBe('sudo: [redacted] refused, [redacted]');
   });
 });
 

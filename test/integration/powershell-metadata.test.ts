@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TASKS_DIR } from '../../src/tasks/bundle.js';
 import { loadTasks, resolveImplementation } from '../../src/tasks/load.js';
 
-const AGENT_TASKS = ['backup', 'cert_info', 'clear_dir', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
+const AGENT_TASKS = ['backup', 'cert_info', 'cert_request', 'clear_dir', 'facts', 'puppet_run', 'remove_file', 'restore', 'service'];
 const psTasks = readdirSync(TASKS_DIR).filter((f) => f.endsWith('.ps1')).map((f) => f.slice(0, -4)).sort();
 
 /** The regen/files/*.ps1 a script dot-sources: `. (Join-Path $lib 'x.ps1')` or `'regen\files\x.ps1'`. */

@@ -4,6 +4,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { TransportError, type ExecOptions, type ExecResult } from '../types.js';
 import { killScript, wrapCommand, type RunAs } from './wrap.js';
+import { redactText } from '../../util/objects.js';
 
 /** A started command line on the target. */
 export interface RawProcess {
@@ -179,7 +180,7 @@ async function stopTree(l: Launcher, pid: number, pgid: number): Promise<void> {
 function sudoError(l: Launcher, stderr: string, code: number | null): TransportError {
   const user = l.runAs?.user ?? '';
   const password = l.runAs?.password;
-  const said = (password ? stderr.split(password).join('[redacted]') : stderr)
+  const said = redactText(stderr, password ? [password] : [])
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean)
