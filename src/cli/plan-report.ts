@@ -1,6 +1,6 @@
 // How a plan's result reads for a person: per step, the dry run's "would run" lines, and on failure
 // where the host stands and the exact commands to resume or restore.
-import type { PlanResult, StepOutcome } from '../plans/index.js';
+import type { PlanFailure, PlanResult, StepOutcome } from '../plans/index.js';
 
 export interface PlanCommandLine {
   /** The command as the user typed it, without --from-step/--dry-run (e.g. "regen plan master -i inventory.yaml"). */
@@ -14,26 +14,7 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
   if (result.dry_run) printDryRun(result.steps, w);
   const failedAgents = result.failed_targets;
   if (result.failure) {
-    const f = result.failure;
-    w();
-    w(`FAILED at step '${f.path.join(' > ')}'${f.doc_step !== undefined ? ` (doc step ${f.doc_step})` : ''}${f.target ? ` on ${f.target}` : ''}`);
-    if (f.description) w(`  what it does: ${f.description}`);
-    for (const e of f.errors) w(`  error${e.target ? ` on ${e.target}` : ''}: ${e.error.msg}`);
-    w();
-    w('Where the host stands now:');
-    if (f.states.length === 0) w('  nothing has been changed yet');
-    for (const s of f.states) w(`  - ${s}`);
-    const recovery = result.steps.find((s) => s.recovery)?.recovery;
-    if (recovery?.backup) w(`Backup archive: ${recovery.backup}${recovery.target ? ` on ${recovery.target}` : ''}`);
-    w();
-    w('Next:');
-    if (f.error.kind === 'regen/not-confirmed') {
-      w(`  to go ahead, run it again and answer yes, or confirm up front:   ${cmd.base} --yes`);
-      w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
-      return;
-    }
-    w(`  fix the cause above, then resume:   ${cmd.base} --from-step ${f.resume.from_step}`);
-    if (recovery?.restore) w(`  or put the host back as it was:     ${recovery.restore}`);
+    printFailure(result.failure, cmd, w);
   } else if (result.status === 'failure' && failedAgents.length > 0) {
     w();
     w(`Failed on ${failedAgents.length} target${failedAgents.length === 1 ? '' : 's'}: ${failedAgents.join(', ')}`);
@@ -45,6 +26,38 @@ export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir
     if (result.return !== undefined) printReturn(result.return, cmd.verification, w);
   }
   w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
+}
+
+function printFailure(f: PlanFailure, cmd: PlanCommandLine, w: (line?: string) => void): void {
+  w();
+  if (f.refused) w(`REFUSED before any change${f.target ? ` on ${f.target}` : ''}`);
+  else if (f.error.kind === 'regen/interrupted') w(`INTERRUPTED at step '${f.path.join(' > ')}'${f.target ? ` on ${f.target}` : ''}`);
+  else w(`FAILED at step '${f.path.join(' > ')}'${f.doc_step !== undefined ? ` (doc step ${f.doc_step})` : ''}${f.target ? ` on ${f.target}` : ''}`);
+  if (f.description && !f.refused) w(`  what it does: ${f.description}`);
+  if (f.error.kind === 'regen/interrupted') w(`  ${f.error.msg}`);
+  for (const e of f.errors) w(`  error${e.target ? ` on ${e.target}` : ''}: ${e.error.msg}`);
+  w();
+  // Only the latest note: each step's note describes the host after that step, so older ones are out of date.
+  w('Where the host stands now:');
+  const last = f.states.at(-1);
+  if (f.refused) w(last ? `  this run changed nothing; as the earlier run left it: ${last}` : '  as it was: this run changed nothing');
+  else w(last ? `  ${last}` : '  no step that changes the host had completed in this run');
+  const { recovery } = f;
+  if (recovery?.backup) w(`Backup archive: ${recovery.backup}${recovery.target ? ` on ${recovery.target}` : ''}`);
+  w();
+  w('Next:');
+  const kind = f.error.kind;
+  if (kind === 'regen/not-confirmed') {
+    w(`  to go ahead, run it again and answer yes, or confirm up front:   ${cmd.base} --yes`);
+    return;
+  }
+  if (kind === 'regen/locked') w(`  when that run has ended (or is known to be gone):   ${cmd.base}${f.resume.journal ? ' --resume' : ''} --break-lock`);
+  else if (kind === 'regen/nothing-to-resume') w(`  run the plan from the start:   ${cmd.base}`);
+  else if (f.resume.journal) w(`  ${f.refused ? 'continue that run' : 'fix the cause above, then continue the run'}:   ${cmd.base} --resume`);
+  else if (f.resume.from_step) w(`  fix the cause above, then resume:   ${cmd.base} --from-step ${f.resume.from_step}`);
+  else w(`  fix the cause above, then run the plan again:   ${cmd.base}`);
+  if (recovery?.restore) w(`  or put the host back as it was:     ${recovery.restore}`);
+  if (recovery?.start) w(`  the services this run stopped are still stopped; to start them again:   ${recovery.start}`);
 }
 
 function printDryRun(steps: StepOutcome[], w: (line?: string) => void, indent = ''): void {

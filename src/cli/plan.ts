@@ -16,6 +16,8 @@ export interface PlanArgs extends GlobalArgs {
   params?: string;
   yes: boolean;
   'from-step'?: string;
+  resume: boolean;
+  'break-lock': boolean;
 }
 
 export function planCommand(y: Argv, spec: CommandSpec) {
@@ -28,13 +30,16 @@ export function planCommand(y: Argv, spec: CommandSpec) {
       .option('params', { type: 'string', describe: 'Plan parameters as a JSON object, or @file holding one' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Confirm destructive steps without a prompt' })
       .option('from-step', { type: 'string', describe: 'Resume at this step, reusing the saved results of the steps before it' })
+      .option('resume', { type: 'boolean', default: false, describe: 'Continue the unfinished run the host\'s journal records, after its last completed step' })
+      .option('break-lock', { type: 'boolean', default: false, describe: 'Take the site lock even though another run holds it (only when that run is gone)' })
       .example('$0 plan list', 'The plans: master, agents, agent_certs, restore')
       .example('$0 plan show master', 'Every step of the master plan and the doc step it implements')
       .example('$0 plan master -i inventory.yaml --dry-run', 'Run the read-only checks; show what every other step would do')
       .example('$0 plan master -i inventory.yaml', 'Regenerate the CA and the master\'s credentials (asks before destroying the CA)')
       .example('$0 plan agents -i inventory.yaml --concurrency 10', 'Re-enroll every agent of the group "agents"')
       .example('$0 plan agents --rerun failure', 'Re-run only the agents that failed last time')
-      .example('$0 plan master --from-step chown_ssl', 'Resume after fixing the cause of a failure'),
+      .example('$0 plan master --resume', 'Continue the run that stopped (failed, interrupted, killed) where the host\'s journal says')
+      .example('$0 plan master --from-step chown_ssl', 'Resume at a step of your choice, with the results saved on this machine'),
     async (argv) => {
       process.exitCode = await runPlanCommand(argv as unknown as PlanArgs);
     },
@@ -66,7 +71,8 @@ async function executePlan(plan: Plan, params: Record<string, unknown>, args: Pl
   const run = await runPlanService({
     plan, params, inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format),
     concurrency: args.concurrency, dryRun: args['dry-run'], yes: args.yes, confirm: askUser, fromStep: args['from-step'],
-    timeoutSeconds: args.timeout,
+    resume: args.resume, breakLock: args['break-lock'], timeoutSeconds: args.timeout,
+    onInterrupt: (signal) => process.stderr.write(`\n${signal}: interrupted. Stopping the running step's commands on its targets and writing the journal (press Ctrl-C again to exit at once)...\n`),
   });
   return reportPlanRun(run, args.format, commandBase(plan.name, args));
 }

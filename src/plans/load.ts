@@ -55,7 +55,7 @@ export function parsePlan(text: string, file: string): Plan {
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   const validate = schemaValidator();
   if (!validate(data)) throw new PlanError(schemaProblems(validate.errors ?? [], data, source));
-  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown; verification?: string };
+  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown; verification?: string; journal?: Plan['journal']; site_lock?: Plan['site_lock'] };
   return {
     name: path.basename(file).replace(/\.ya?ml$/, ''),
     description: raw.description,
@@ -64,6 +64,8 @@ export function parsePlan(text: string, file: string): Plan {
     steps: raw.steps,
     return: raw.return,
     verification: raw.verification,
+    journal: raw.journal,
+    site_lock: raw.site_lock,
     source,
   };
 }

@@ -41,7 +41,7 @@ export interface StepOutcome {
   /** The host's state after this step succeeded (the step's `state`, evaluated). */
   state?: string;
   /** The step's failure hints (`backup`, `restore`), evaluated for its first target once it succeeded. */
-  recovery?: { target?: string; backup?: string; restore?: string };
+  recovery?: { target?: string; backup?: string; restore?: string; start?: string };
   /** Failed, but catch_errors let the plan go on. */
   caught?: boolean;
   /** Not run: its result was loaded from the state file of an earlier run (--from-step). */
@@ -66,8 +66,15 @@ export interface PlanFailure {
   states: string[];
   /** Names of the top plan's steps that completed before the failure. */
   completed: string[];
-  /** Resume with `--from-step <from_step>` once the cause is fixed; the results before it are in state_file. */
-  resume: { from_step: string; state_file?: string };
+  /**
+   * Resume with `--resume` when the host keeps the run journal (journal: true), else with `--from-step <from_step>`
+   * once the cause is fixed; the results before it are in state_file.
+   */
+  resume: { from_step: string; state_file?: string; journal?: boolean };
+  /** The last failure hints (backup, restore) of the completed steps. */
+  recovery?: StepOutcome['recovery'];
+  /** Refused before the first step: nothing was run (the host holds an unfinished run, or the lock). */
+  refused?: boolean;
 }
 
 export interface PlanResult {

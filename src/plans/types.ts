@@ -28,7 +28,11 @@ export interface PlanStep {
   backup?: string;
   /** Failure hint: once this step succeeded, the command that puts the host back as it was. */
   restore?: string;
+  /** Failure hint: the command that starts again what this step stopped; '' once a step has started it again. */
+  start?: string;
   lock?: string;
+  /** An earlier step: a run that stopped at this one (perhaps half done) is resumed from there. */
+  resume_from?: string;
   /** A list parameter of the task: concurrent sub-plans' calls of this step on one target are merged into one call. */
   merge?: string;
   for_each?: string | string[];
@@ -52,7 +56,17 @@ export interface Plan {
   return?: unknown;
   /** The key of `return` holding the verification checks ([{name, ok}]), shown as a count. */
   verification?: string;
+  /** Where the run journal is kept (one host, one directory), so a later run knows what this one did. */
+  journal?: SiteSpec;
+  /** Where the site lock is held for the whole run. */
+  site_lock?: SiteSpec;
   source: PlanSource;
+}
+
+/** One host and a directory on it, as ${...} expressions: ${targets} and ${profile.backup_dir}. */
+export interface SiteSpec {
+  target: string;
+  dir: string;
 }
 
 /** Plans the user cannot run as asked: invalid plan, bad parameters, unknown step to resume from. Exit code 2. */

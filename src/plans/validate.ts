@@ -66,11 +66,19 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
     for (const key of ['targets', 'for_each', 'concurrency', 'parameters', 'message', 'confirm'] as const) {
       if (step[key] !== undefined) refs(key, step[key]);
     }
-    for (const key of ['state', 'backup', 'restore'] as const) {
+    for (const key of ['state', 'backup', 'restore', 'start'] as const) {
       if (step[key] !== undefined) refs(key, step[key], step.name ? [step.name] : []);
+    }
+    if (step.resume_from !== undefined && !plan.steps.slice(0, index).some((s) => s.name === step.resume_from)) {
+      at([...base, 'resume_from'], step, index, 'resume_from', `'${step.resume_from}' is not an earlier step of this plan`);
     }
     if (step.name) known.add(step.name);
   });
+  for (const key of ['journal', 'site_lock'] as const) {
+    if (plan[key] === undefined) continue;
+    checkReferences(plan[key], [key], new Set([...Object.keys(plan.parameters), 'profile']), new Map(), 0, (path, msg) =>
+      problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));
+  }
   if (plan.return !== undefined) {
     checkReferences(plan.return, ['return'], known, new Map(), plan.steps.length, (path, msg) =>
       problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));

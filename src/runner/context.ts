@@ -1,4 +1,5 @@
 // A run's shared machinery: its log directory, its connection pool, how it reports.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { transportFor } from '../transports/index.js';
 import type { ConnectTarget } from '../transports/types.js';
@@ -24,6 +25,7 @@ export function newRunContext(opts: RunContextOptions): RunContext & { log: RunL
     log: RunLog.create(path.join(opts.stateDir, 'logs'), opts.label),
     dryRun: opts.dryRun,
     timeoutSeconds: opts.timeoutSeconds,
+    session: randomBytes(4).toString('hex'),
   };
 }
 

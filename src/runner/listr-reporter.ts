@@ -38,6 +38,8 @@ export class ListrReporter implements Reporter {
       }],
       {
         exitOnError: false,
+        // listr2 would exit(127) on Ctrl-C; the plan run handles it (stops the commands, writes the journal).
+        registerSignalListeners: false,
         renderer: this.stream.isTTY ? 'default' : 'simple',
         fallbackRenderer: 'simple',
         rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },

@@ -10,6 +10,7 @@ import { Mutex } from './concurrency.js';
 import type { CallMerger } from './merge.js';
 import type { ItemReporter } from './reporter.js';
 import type { RunContext } from './run-task.js';
+import type { SiteRun } from './site-run.js';
 
 export interface RunPlanOptions {
   ctx: RunContext;
@@ -29,6 +30,10 @@ export interface RunPlanOptions {
   stateFile?: string;
   /** The tasks and plans to use (default: the shipped bundle). */
   library?: PlanLibrary;
+  /** Continue the unfinished run recorded in the plan's journal on the host. */
+  resume?: boolean;
+  /** Take the site lock even when another run holds it. */
+  breakLock?: boolean;
 }
 
 export interface FrameResult {
@@ -63,6 +68,8 @@ export interface Frame {
   planTarget?: Target;
   /** The top frame only: saves the results after each step. */
   save?: (outcomes: StepOutcome[], failure?: PlanFailure) => void;
+  /** The top frame only: the plan's journal and site lock. */
+  site?: SiteRun;
 }
 
 export function lockFor(run: Run, name: string): Mutex {

@@ -26,7 +26,11 @@ export interface PlanRunRequest {
   /** Asks the user at a confirm step; absent: a confirm step without --yes stops the plan. */
   confirm?: (text: string) => Promise<boolean>;
   fromStep?: string;
+  resume?: boolean;
+  breakLock?: boolean;
   timeoutSeconds?: number;
+  /** Told when Ctrl-C (SIGINT) or SIGTERM arrives: the run then stops its running commands and ends. */
+  onInterrupt?: (signal: NodeJS.Signals) => void;
 }
 
 export interface PlanRun {
@@ -41,8 +45,18 @@ export async function runPlanService(req: PlanRunRequest): Promise<PlanRun> {
   const inventory = await loadInventory(req.inventory, { targetSpec: typeof params.targets === 'string' ? params.targets : undefined });
   const ctx = newRunContext({ stateDir: req.stateDir, label: `plan-${plan.name}`, reporter: req.reporter, dryRun: req.dryRun, timeoutSeconds: req.timeoutSeconds });
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  // The first Ctrl-C stops the running commands on the targets and ends the run with its journal written;
+  // a second one ends regen at once (the journal on the host was written after the last completed step).
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${signal} again: exiting now. Log: ${ctx.log.dir}\n`);
+      process.exit(1);
+    }
+    req.onInterrupt?.(signal);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = Date.now();
   let result: PlanResult;
   try {
@@ -58,11 +72,14 @@ export async function runPlanService(req: PlanRunRequest): Promise<PlanRun> {
       yes: req.yes,
       confirm: req.confirm,
       fromStep: req.fromStep,
+      resume: req.resume,
+      breakLock: req.breakLock,
       stateFile: path.join(req.stateDir, 'plans', `${plan.name}.json`),
       library: new PlanLibrary(loadTasks()),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await ctx.pool.closeAll();
   }
   if (!result.dry_run) recordRunOutcomes(rerunFileIn(req.stateDir), `plan ${plan.name}`, planTargetOutcomes(result));

@@ -11,6 +11,8 @@ import { CallMerger } from './merge.js';
 import { Mutex } from './concurrency.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
+import { hintsOf, openSite, statesOf } from './site-run.js';
+import { isReadOnly } from './steps/common.js';
 import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
 export type { RunPlanOptions } from './plan-scope.js';
@@ -24,15 +26,34 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   opts.ctx.log?.addSecrets(sensitivePlanParams(plan).map((n) => values[n]));
   const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), profiles: new Map(), runFrame };
   const frame: Frame = { run, plan, params: values, path: [], results: new Map(), planTarget: singleTarget(run, values) };
-  const resumed = opts.fromStep ? resumedSteps(opts.stateFile, plan, opts.fromStep) : new Map<string, StepOutcome>();
-  const start = opts.fromStep ? plan.steps.findIndex((s) => s.name === opts.fromStep) : 0;
+  if (opts.resume && opts.fromStep) throw new PlanError(['use either --resume or --from-step, not both']);
+  let resumed = opts.fromStep ? resumedSteps(opts.stateFile, plan, opts.fromStep) : new Map<string, StepOutcome>();
+  let start = opts.fromStep ? plan.steps.findIndex((s) => s.name === opts.fromStep) : 0;
   preflightTargets(frame, start);
+  const opening = await openSite(frame, { resume: opts.resume, breakLock: opts.breakLock });
+  if (opening.kind === 'refused') {
+    return { plan: plan.name, status: 'failure', dry_run: opts.dryRun ?? false, steps: [], failure: opening.failure, failed_targets: opening.failure.target ? [opening.failure.target] : [] };
+  }
+  if (opening.resume) ({ start, steps: resumed } = opening.resume);
+  frame.site = opening.site;
   const stateFile = !opts.dryRun ? opts.stateFile : undefined;
   if (stateFile) {
     const redact = (text: string) => opts.ctx.log?.redact(text) ?? text;
     frame.save = (steps, failure) => saveState(stateFile, { plan: plan.name, params: redactPlanParams(plan, values), steps, failure }, redact);
   }
-  const result = await runSteps(frame, start, resumed);
+  let result: FrameResult;
+  try {
+    result = await runSteps(frame, start, resumed);
+  } catch (e) {
+    await frame.site?.close('failed', []);
+    throw e;
+  }
+  const interrupted = opts.ctx.signal?.aborted === true;
+  if (result.failure && interrupted) result.failure.error = interruptedError(result.failure);
+  if (frame.site) {
+    await frame.site.close(result.failure ? (interrupted ? 'interrupted' : 'failed') : 'done', result.outcomes, result.failure);
+    if (result.failure?.resume && frame.site.begun) result.failure.resume.journal = true;
+  }
   if (result.failure && stateFile) result.failure.resume.state_file = stateFile;
   const failed = failedTargets(result.outcomes);
   return {
@@ -54,6 +75,9 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
   const { plan, run } = frame;
   const outcomes: StepOutcome[] = [];
   let failure: PlanFailure | undefined;
+  // Nothing is saved until a step may have changed something: a run refused by its read-only checks must
+  // not overwrite the state an earlier run left for --from-step.
+  let changed = start > 0;
   for (const [index, step] of plan.steps.entries()) {
     if (index < start) {
       const saved = step.name ? resumed.get(step.name) : undefined;
@@ -65,23 +89,31 @@ async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOu
       continue;
     }
     let stepRun: StepRun;
+    const notStarted = (error: RegenError): StepRun => ({ outcome: { name: stepLabel(step, index), kind: stepKind(step)!, status: 'failure', targets: [], error } });
+    const journalError = run.opts.ctx.signal?.aborted ? undefined : await frame.site?.beforeStep(step, outcomes);
     if (run.opts.ctx.signal?.aborted) {
-      stepRun = { outcome: { name: stepLabel(step, index), kind: stepKind(step)!, status: 'failure', targets: [], error: { kind: 'regen/interrupted', msg: 'the run was interrupted before this step' } } };
+      stepRun = notStarted({ kind: 'regen/interrupted', msg: 'the run was interrupted before this step' });
+    } else if (journalError) {
+      stepRun = notStarted(journalError);
     } else {
+      changed ||= stepKind(step) === 'plan' || (stepKind(step) === 'task' && !isReadOnly(run.library.task(step.task!)));
       stepRun = await runStep(frame, step, index);
     }
     const { outcome } = stepRun;
     outcomes.push(outcome);
     if (step.name) frame.results.set(step.name, outcome);
     if (outcome.status === 'success' && step.state !== undefined) outcome.state = stateNote(frame, step);
-    if (outcome.status === 'success' && (step.backup ?? step.restore) !== undefined) outcome.recovery = recoveryOf(frame, step, outcome);
+    if (outcome.status === 'success' && (step.backup ?? step.restore ?? step.start) !== undefined) outcome.recovery = recoveryOf(frame, step, outcome);
     if (outcome.status === 'failure') {
       if (step.catch_errors) outcome.caught = true;
       else if (!outcome.batch) failure = failureOf(frame, step, outcomes, stepRun.failure);
     }
-    frame.save?.(outcomes, failure);
+    if (changed) frame.save?.(outcomes, failure);
+    await frame.site?.afterStep(outcomes, plan.steps[index + 1]?.name, failure);
     if (failure) break;
   }
+  // A failure before anything changed: the plan is simply run again (nothing was saved to resume from).
+  if (failure && !changed && frame.path.length === 0) failure.resume = { from_step: '' };
   if (failure || plan.return === undefined) return { outcomes, failure };
   try {
     return { outcomes, returned: evaluate(plan.return, scopeFor(frame)).value };
@@ -109,7 +141,7 @@ function recoveryOf(frame: Frame, step: PlanStep, outcome: StepOutcome): StepOut
   const recovery: NonNullable<StepOutcome['recovery']> = name ? { target: name } : {};
   try {
     const target = name ? frame.run.opts.resolveTargets([name])[0] : undefined;
-    for (const key of ['backup', 'restore'] as const) {
+    for (const key of ['backup', 'restore', 'start'] as const) {
       if (step[key] !== undefined) recovery[key] = asText(evaluate(step[key], scopeFor(frame, target)).value);
     }
   } catch {
@@ -132,12 +164,17 @@ function failureOf(frame: Frame, step: PlanStep, outcomes: StepOutcome[], inner:
   return {
     plan: frame.plan.name, step: outcome.name, path: [...frame.path, outcome.name], description: step.description, doc_step: step.doc_step,
     target: errors[0].target, error: errors[0].error, errors, states, completed, resume: { from_step: outcome.name },
+    recovery: hintsOf(before),
   };
 }
 
-/** The `state` notes of completed steps, sub-plans' included, in order. */
-function statesOf(outcomes: StepOutcome[]): string[] {
-  return outcomes.flatMap((o) => [...(o.steps ? statesOf(o.steps) : []), ...(o.state ? [o.state] : [])]);
+/** A failure caused by Ctrl-C (or SIGTERM): says so first, keeping what each target reported. */
+function interruptedError(failure: PlanFailure): RegenError {
+  return {
+    kind: 'regen/interrupted',
+    msg: `interrupted during step '${failure.path.join(' > ')}': its commands were stopped on the targets`,
+    cause: failure.error,
+  };
 }
 
 function failedTargets(outcomes: StepOutcome[]): string[] {

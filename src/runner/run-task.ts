@@ -22,6 +22,8 @@ export interface RunContext {
   /** Per-task limit in seconds; the task is stopped on the target when it passes. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /** This controller process's session id: tags its tasks' temporary directories on the targets. */
+  session?: string;
 }
 
 /** Runs a task on one target and returns its result; never throws for a target-side problem. */
@@ -44,7 +46,7 @@ export async function runTaskOnTarget(
     const connection = await ctx.pool.get(target);
     const impl = resolveImplementation(task, connection.shell);
     const tmpdir = target.config[target.config.transport] as { tmpdir?: string };
-    const invocation = buildInvocation(impl, values, { dryRun: ctx.dryRun, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir });
+    const invocation = buildInvocation(impl, values, { dryRun: ctx.dryRun, timeoutSeconds: ctx.timeoutSeconds, tmpdir: tmpdir.tmpdir, tag: ctx.session });
     item?.note(`running ${task.name}`);
     const exec = await connection.exec(invocation.command, {
       stdin: invocation.stdin,

@@ -18,6 +18,8 @@ export interface InvocationOptions {
   timeoutSeconds?: number;
   /** Where the target's private temporary directory is made (default $TMPDIR or /tmp). */
   tmpdir?: string;
+  /** Names the run's temporary directories on the target (regen.TAG.XXXXXXXX), so a later run can find its tasks. */
+  tag?: string;
 }
 
 export const POSIX_COMMAND = '/bin/sh -s';
@@ -49,7 +51,7 @@ function posixWrapper(impl: ResolvedImplementation, params: Params, options: Inv
   const lines = [
     'set -u',
     'umask 077',
-    `regen_dir=$(mktemp -d "${options.tmpdir ? shellQuote(options.tmpdir) : '${TMPDIR:-/tmp}'}/regen.XXXXXXXX") || {`,
+    `regen_dir=$(mktemp -d "${options.tmpdir ? shellQuote(options.tmpdir) : '${TMPDIR:-/tmp}'}/regen.${options.tag ? `${options.tag}.` : ''}XXXXXXXX") || {`,
     `  echo '{"_error":{"kind":"regen/tmpdir","msg":"cannot create a private temporary directory on the target; set tmpdir in the inventory"}}'`,
     '  exit 125',
     '}',

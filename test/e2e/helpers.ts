@@ -3,7 +3,7 @@
 //
 //   const run = await regen(['plan', 'master', '-i', inv, '--yes', '--format', 'json'], { stateDir });
 //   run.code, run.stdout, run.stderr, run.json
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,28 +70,34 @@ export interface CliRun {
 
 /** Runs `regen ARGS` (node dist/src/cli/main.js) in `cwd`, with its state in `stateDir` unless ARGS name one. */
 export function regen(args: string[], opts: { stateDir: string; cwd?: string }): Promise<CliRun> {
+  return startRegen(args, opts).done;
+}
+
+/** Starts `regen ARGS` and returns its process (to signal it) and what it printed once it ended. */
+export function startRegen(args: string[], opts: { stateDir: string; cwd?: string }): { child: ChildProcess; done: Promise<CliRun> } {
   const argv = [CLI, ...args, ...(args.includes('--state-dir') ? [] : ['--state-dir', opts.stateDir])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, {
-      cwd: opts.cwd ?? opts.stateDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    });
+  const child = spawn(process.execPath, argv, {
+    cwd: opts.cwd ?? opts.stateDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       let json: unknown;
       try {
         json = JSON.parse(stdout);
       } catch {
         json = undefined;
       }
-      resolve({ code, stdout, stderr, json });
+      resolve({ code: code ?? (signal ? -1 : null), stdout, stderr, json });
     });
   });
+  return { child, done };
 }
 
 /** A message for expect(): everything the CLI printed. */
