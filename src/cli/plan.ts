@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
 import type { CommandSpec } from './commands.js';
 import { describePlan, listPlans, loadPlan, parsePlanParams, type Plan } from '../plans/index.js';
+import { sensitivePlanParams } from '../plans/params.js';
+import { shellQuote } from '../transports/posix/wrap.js';
 import { runPlanService, type PlanRun } from '../runner/plan-service.js';
 import { paramsFromFlag, reporterFor, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { planExitCode, UsageError } from './errors.js';
@@ -63,18 +65,18 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
   if (args.rerun) params.targets = rerunTargets(args);
   // `--concurrency N` also sets a plan's own `concurrency` parameter (its for_each limit) unless given as a word.
   if (plan.parameters.concurrency && params.concurrency === undefined && concurrencyGiven(process.argv)) params.concurrency = args.concurrency;
-  return executePlan(plan, params, args);
+  return executePlan(plan, params, args, words);
 }
 
 /** Runs a loaded plan with the command's options and prints its result; returns the exit code. */
-async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs): Promise<number> {
+async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs, words: string[]): Promise<number> {
   const run = await runPlanService({
     plan, params, inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format),
     concurrency: args.concurrency, dryRun: args['dry-run'], yes: args.yes, confirm: askUser, fromStep: args['from-step'],
     resume: args.resume, breakLock: args['break-lock'], timeoutSeconds: args.timeout,
     onInterrupt: (signal) => process.stderr.write(`\n${signal}: interrupted. Stopping the running step's commands on its targets and writing the journal (press Ctrl-C again to exit at once)...\n`),
   });
-  return reportPlanRun(run, args.format, commandBase(plan.name, args));
+  return reportPlanRun(run, args.format, commandBase(plan, args, words));
 }
 
 /** Prints a plan run (the tree's summary, or one JSON document) and gives its exit code. */
@@ -101,11 +103,17 @@ async function askUser(text: string): Promise<boolean> {
   }
 }
 
-function commandBase(name: string, args: PlanArgs): string {
-  const parts = ['regen', 'plan', name];
+/** The command that runs this plan again as given (its key=value parameters too; a secret's value left out). */
+function commandBase(plan: Plan, args: PlanArgs, words: string[]): string {
+  const parts = ['regen', 'plan', plan.name];
   if (args.inventory !== 'inventory.yaml') parts.push('-i', args.inventory);
   if (args['state-dir'] !== '.regen') parts.push('--state-dir', args['state-dir']);
   if (args.targets) parts.push('-t', args.targets);
+  const secret = new Set(sensitivePlanParams(plan));
+  for (const word of words) {
+    const key = word.slice(0, word.indexOf('='));
+    parts.push(secret.has(key) ? `${key}=<secret>` : /^[\w.,:/=@+-]+$/.test(word) ? word : shellQuote(word));
+  }
   return parts.join(' ');
 }
 

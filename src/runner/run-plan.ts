@@ -11,7 +11,7 @@ import { CallMerger } from './merge.js';
 import { Mutex } from './concurrency.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
-import { hintsOf, openSite, statesOf } from './site-run.js';
+import { hintsOf, openSite, statesOf, type SiteOptions } from './site-run.js';
 import { isReadOnly } from './steps/common.js';
 import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
@@ -27,32 +27,17 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), profiles: new Map(), runFrame };
   const frame: Frame = { run, plan, params: values, path: [], results: new Map(), planTarget: singleTarget(run, values) };
   if (opts.resume && opts.fromStep) throw new PlanError(['use either --resume or --from-step, not both']);
-  let resumed = opts.fromStep ? resumedSteps(opts.stateFile, plan, opts.fromStep) : new Map<string, StepOutcome>();
-  let start = opts.fromStep ? plan.steps.findIndex((s) => s.name === opts.fromStep) : 0;
+  const resumed = opts.fromStep ? resumedSteps(opts.stateFile, plan, opts.fromStep) : new Map<string, StepOutcome>();
+  const start = opts.fromStep ? plan.steps.findIndex((s) => s.name === opts.fromStep) : 0;
   preflightTargets(frame, start);
-  const opening = await openSite(frame, { resume: opts.resume, breakLock: opts.breakLock });
-  if (opening.kind === 'refused') {
-    return { plan: plan.name, status: 'failure', dry_run: opts.dryRun ?? false, steps: [], failure: opening.failure, failed_targets: opening.failure.target ? [opening.failure.target] : [] };
-  }
-  if (opening.resume) ({ start, steps: resumed } = opening.resume);
-  frame.site = opening.site;
   const stateFile = !opts.dryRun ? opts.stateFile : undefined;
   if (stateFile) {
     const redact = (text: string) => opts.ctx.log?.redact(text) ?? text;
     frame.save = (steps, failure) => saveState(stateFile, { plan: plan.name, params: redactPlanParams(plan, values), steps, failure }, redact);
   }
-  let result: FrameResult;
-  try {
-    result = await runSteps(frame, start, resumed);
-  } catch (e) {
-    await frame.site?.close('failed', []);
-    throw e;
-  }
-  const interrupted = opts.ctx.signal?.aborted === true;
-  if (result.failure && interrupted) result.failure.error = interruptedError(result.failure);
-  if (frame.site) {
-    await frame.site.close(result.failure ? (interrupted ? 'interrupted' : 'failed') : 'done', result.outcomes, result.failure);
-    if (result.failure?.resume && frame.site.begun) result.failure.resume.journal = true;
+  const result = await runOnSite(frame, { resume: opts.resume, breakLock: opts.breakLock }, start, resumed);
+  if (result.refused) {
+    return { plan: plan.name, status: 'failure', dry_run: opts.dryRun ?? false, steps: [], failure: result.refused, failed_targets: result.refused.target ? [result.refused.target] : [] };
   }
   if (result.failure && stateFile) result.failure.resume.state_file = stateFile;
   const failed = failedTargets(result.outcomes);
@@ -67,8 +52,34 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   };
 }
 
+/** A sub-plan: an agent's re-enrollment keeps its own journal on the agent, and continues an unfinished one. */
 function runFrame(frame: Frame): Promise<FrameResult> {
-  return runSteps(frame, 0, new Map());
+  return runOnSite(frame, { continueUnfinished: true }, 0, new Map()).then((r) => (r.refused ? { outcomes: [], failure: r.refused } : r));
+}
+
+/**
+ * The steps from `start`, inside the plan's site (its journal and lock, when it has them): opened first (a
+ * refusal changes nothing), closed in every case, an unfinished journal's steps taking the place of `resumed`.
+ */
+async function runOnSite(frame: Frame, site: SiteOptions, start: number, resumed: Map<string, StepOutcome>): Promise<FrameResult & { refused?: PlanFailure }> {
+  const opening = await openSite(frame, site);
+  if (opening.kind === 'refused') return { outcomes: [], refused: opening.failure };
+  if (opening.resume) ({ start, steps: resumed } = opening.resume);
+  frame.site = opening.site;
+  let result: FrameResult;
+  try {
+    result = await runSteps(frame, start, resumed);
+  } catch (e) {
+    await frame.site?.close('failed', []);
+    throw e;
+  }
+  const interrupted = frame.run.opts.ctx.signal?.aborted === true;
+  if (result.failure && interrupted) result.failure.error = interruptedError(result.failure);
+  if (frame.site) {
+    await frame.site.close(result.failure ? (interrupted ? 'interrupted' : 'failed') : 'done', result.outcomes, result.failure);
+    if (result.failure?.resume && frame.site.begun) result.failure.resume.journal = true;
+  }
+  return result;
 }
 
 async function runSteps(frame: Frame, start: number, resumed: Map<string, StepOutcome>): Promise<FrameResult> {

@@ -12,6 +12,8 @@ import { isReadOnly, tell } from './steps/common.js';
 
 export interface SiteOptions {
   resume?: boolean;
+  /** A sub-plan's journal (an agent's): an unfinished run of the same plan is continued, not refused. */
+  continueUnfinished?: boolean;
   breakLock?: boolean;
   /** Seconds to wait for the tasks of a dead run still running on the host before stopping them. */
   orphanWaitSeconds?: number;
@@ -36,6 +38,8 @@ export async function openSite(frame: Frame, opts: SiteOptions): Promise<SiteOpe
     return new SiteJournal(target, dir, run.library.task('journal'), ctx, controller);
   };
   const journalSite = plan.journal ? make(plan.journal) : undefined;
+  // The journal task is a shell script: a Windows host's sub-plan keeps none (a rerun redoes it from the start).
+  if (journalSite?.target.config.transport === 'winrm' && !plan.site_lock) return { kind: 'open' };
   const lockSite = plan.site_lock
     ? (journalSite && sameSpec(plan.journal!, plan.site_lock) ? journalSite : make(plan.site_lock)) : undefined;
   const first = journalSite ?? lockSite!;
@@ -59,7 +63,7 @@ export async function openSite(frame: Frame, opts: SiteOptions): Promise<SiteOpe
   if (old && old.plan !== plan.name) {
     return refuse(frame, first, { kind: 'regen/unfinished-run', msg: `${first.target.name} is in the middle of a run of plan '${old.plan}' (${describeRun(old)}); finish that one first (regen plan ${old.plan} --resume) or restore the host` }, old);
   }
-  if (old && !opts.resume) {
+  if (old && !opts.resume && !opts.continueUnfinished) {
     return refuse(frame, first, { kind: 'regen/unfinished-run', msg: `${first.target.name} is in the middle of an earlier run of this plan (${describeRun(old)}); regen will not start over on a host it has already changed` }, old);
   }
 
@@ -98,7 +102,10 @@ export async function openSite(frame: Frame, opts: SiteOptions): Promise<SiteOpe
     return refuse(frame, first, { kind: 'regen/journal', msg: `the journal's next step '${old.next_step}' is not a step of plan '${plan.name}' (was the plan changed?); restore the host or resume with --from-step` }, old);
   }
   const redo = from !== old.next_step ? ` (it stopped at '${old.next_step}', which may have been half done: redoing from '${from}')` : '';
-  tell(frame, 'journal', `resuming run ${old.run} on ${first.target.name} at step '${from}'${redo} (${describeRun(old)})`, 'message');
+  const stands = statesOf(old.steps).at(-1);
+  const backup = hintsOf(old.steps)?.backup;
+  tell(frame, 'journal', `resuming run ${old.run} on ${first.target.name} at step '${from}'${redo} (${describeRun(old)})` +
+    `${stands ? `; where it stands: ${stands}` : ''}${backup ? `; its backup: ${backup}` : ''}`, 'message');
   const before = new Set(frame.plan.steps.slice(0, start).map((s) => s.name));
   const steps = old.steps.filter((s) => before.has(s.name)).map((s) => [s.name, { ...s, resumed: undefined }] as const);
   return { kind: 'open', site, resume: { start, steps: new Map(steps), run: old.run } };

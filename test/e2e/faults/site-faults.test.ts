@@ -2,15 +2,15 @@
 // directory on a full disk, a changed host key, an agent whose sshd goes away in the middle of the agents'
 // batch. Each checks the message, the exit code, what the hosts hold, and that the printed recovery works.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimDeployment, type SimDeployment, type SimHost } from '../../support/sim-hosts.js';
 import {
-  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, regen, said, serviceEvents, tempDir, writeInventory,
+  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, regen, said, serviceEvents, startRegen, tempDir, writeInventory,
   type CliRun,
 } from '../helpers.js';
-import { FAULTY_PUPPET, hold, installFaultyPuppet, journalOf, lockHeld, reached, release, waitFor } from './faults-helpers.js';
+import { FAULTY_PUPPET, hold, installFaultyPuppet, journalOf, leftovers, lockHeld, reached, release, waitFor } from './faults-helpers.js';
 
 vi.setConfig({ testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS });
 
@@ -134,9 +134,60 @@ describe("one agent's sshd gone in the middle of the agents' batch", () => {
   });
 });
 
+describe("regen SIGKILLed after an agent's old certificate was deleted", () => {
+  let agent: SimHost;
+  let killedJournal: any;
+  let deletedAtKill: boolean;
+  let refused: CliRun;
+  let again: CliRun;
+  beforeAll(async () => {
+    agent = sim.agents[2];
+    // request_cert starts the agent's service (puppet resource service pe-puppet ensure=running): hold it there.
+    hold(agent, 'ensure=running', 4);
+    const run = startRegen(['plan', 'agents', '-i', inventory, `targets=${agent.name}`, '--yes'], { stateDir: dir });
+    await waitFor(`request_cert on ${agent.name}`, () => reached(agent, 'ensure=running'));
+    run.child.kill('SIGKILL');
+    await run.done;
+    killedJournal = journalOf(agent);
+    deletedAtKill = !existsSync(certOf(agent));
+    release(agent, 'ensure=running');
+    refused = await regen(['plan', 'agents', '-i', inventory, `targets=${agent.name}`], { stateDir: dir });
+    again = await regen([...printed(refused, '--break-lock'), '--format', 'json'], { stateDir: dir });
+  });
+
+  it("the agent's journal says where it stands: its certificate deleted, the backup archived", () => {
+    expect(deletedAtKill, 'the killed run had deleted the old certificate').toBe(true);
+    expect(killedJournal?.journal).toMatchObject({ plan: 'agent_reenroll', status: 'running', next_step: 'request_cert' });
+    const steps = (killedJournal.journal.steps as Array<{ name: string }>).map((s) => s.name);
+    expect(steps).toEqual(expect.arrayContaining(['backup', 'stop_agent_services', 'delete_ssl']));
+  });
+
+  it('the next run is refused by the dead run\'s lock on the master, which it calls stale, and offers --break-lock', () => {
+    expect(refused.code, said(refused)).toBe(1);
+    expect(refused.stdout).toContain('REFUSED before any change');
+    expect(refused.stdout).toMatch(/locked by run \S+ of plan 'agents'.*that process is gone: the lock is stale/);
+  });
+
+  it('the printed --break-lock run continues that re-enrollment (not a backup of the deleted ssl dir) and the agent chains to the new CA', () => {
+    expect(again.code, said(again)).toBe(0);
+    const reenrolled = (again.json.steps as Array<{ name: string; targets: Array<{ target: string; value?: { backup?: string } }> }>)
+      .find((s) => s.name === 'reenroll')!.targets;
+    expect(reenrolled.map((t) => t.target), 'the printed command keeps targets=').toEqual([agent.name]);
+    const backup = (killedJournal.journal.steps as Array<{ name: string; targets: Array<{ value?: { archive?: string } }> }>)
+      .find((s) => s.name === 'backup')?.targets[0]?.value?.archive;
+    expect(backup).toMatch(/regen-agent-ssl-.*\.tar\.gz$/);
+    expect(reenrolled[0].value?.backup, "the killed run's backup, not a new one of the emptied ssl dir").toBe(backup);
+    expect(again.stderr + again.stdout).not.toContain('nothing to back up');
+    expect(chainsTo(caFile(), certOf(agent))).toBe(true);
+    expect(existsSync(agent.realPath(backup!)), 'the backup of the old certificate is kept').toBe(true);
+    expect(journalOf(agent), 'a finished run leaves no current journal').toBeUndefined();
+    expect(leftovers()).toEqual([]);
+  });
+});
+
 /** The regen arguments of the `Next:` line that contains `label`. */
 function printed(run: CliRun, label: string): string[] {
-  const line = run.stdout.split('\n').find((l) => l.includes(label));
+  const line = run.stdout.split('\n').find((l) => l.includes(label) && l.includes('regen plan '));
   expect(line, `no "${label}" line\n${said(run)}`).toBeDefined();
   return [...line!.slice(line!.indexOf('regen plan ')).trim().split(/\s+/).slice(1), '--yes'];
 }
