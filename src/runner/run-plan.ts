@@ -3,6 +3,7 @@
 // step failed, where the host stands (the `state` notes of the completed steps) and where to resume.
 import { asText, evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
 import { redactPlanParams, resolvePlanParams, sensitivePlanParams } from '../plans/params.js';
+import { planPathProblems } from '../plans/path-params.js';
 import type { PlanFailure, PlanResult, RegenError, StepOutcome } from '../plans/result.js';
 import { PlanError, stepKind, stepLabel, type Plan, type PlanStep } from '../plans/types.js';
 import { checkPlan, PlanLibrary } from '../plans/validate.js';
@@ -22,6 +23,7 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   const library = opts.library ?? new PlanLibrary(loadTasks());
   checkPlan(plan, library);
   const { values, problems } = resolvePlanParams(plan, params);
+  if (problems.length === 0) problems.push(...planPathProblems(plan, library, values));
   if (problems.length > 0) throw new PlanError(problems);
   opts.ctx.log?.addSecrets(sensitivePlanParams(plan).map((n) => values[n]));
   const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), profiles: new Map(), runFrame };
