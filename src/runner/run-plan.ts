@@ -13,6 +13,7 @@ import { Mutex } from './concurrency.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
 import { hintsOf, openSite, statesOf } from './site-run.js';
+import { pathProblemsBeforeConnecting } from './path-preflight.js';
 import { isReadOnly } from './steps/common.js';
 import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
@@ -209,6 +210,7 @@ function preflightTargets(frame: Frame, start: number): void {
       problems.push(`${plan.source.file}:${plan.source.lineOf(['steps', index, key])}: ${stepLabel(step, index)}: ${key}: ${errorMessage(e)}`);
     }
   });
+  if (problems.length === 0) problems.push(...pathProblemsBeforeConnecting(frame, start));
   if (problems.length > 0) throw new PlanError(problems);
 }
 

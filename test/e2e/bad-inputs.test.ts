@@ -143,6 +143,17 @@ const refusedBeforeConnecting: Row[] = [
   } },
   { name: 'plan parameter: a path with ..', make: () => ({ args: ['plan', 'restore', '-i', inventory, `archive=${roots}/../x.tar.gz`], says: ["parameter 'archive'", "'..' component", "task 'restore'"] }) },
   { name: 'plan parameter: a relative path', make: () => ({ args: ['plan', 'restore', '-i', inventory, 'archive=backups/x.tar.gz'], says: ["parameter 'archive'", 'relative'] }) },
+  { name: 'inventory: a profile override with ..', make: () => {
+    const file = path.join(dir, 'override.yaml');
+    writeFileSync(file, readFileSync(inventory, 'utf8').replace(/(uri: .*\n)/, `$1        vars:\n          profile_overrides: {backup_dir: ${roots}/../b}\n`));
+    expect(readFileSync(file, 'utf8')).toContain('profile_overrides');
+    // The first destructive step fed by it: the backup task's backup_dir line in plans/master.yaml.
+    const lines = readFileSync(path.join(PLANS_DIR, 'master.yaml'), 'utf8').split('\n');
+    const step = lines.findIndex((l) => l.trim() === 'task: backup');
+    const line = lines.findIndex((l, i) => i > step && l.trim() === 'backup_dir: ${profile.backup_dir}') + 1;
+    expect(step).toBeGreaterThan(0);
+    return { args: ['plan', 'master', '-i', file, '--yes'], says: [`master.yaml:${line}: backup on master.example.com`, "parameter 'backup_dir'", `'${roots}/../b' has a '..' component`] };
+  } },
   { name: 'task: unknown parameter', make: () => ({ args: task('clear_dir', `pth=${roots}/ssl`), says: ["no parameter 'pth'"] }) },
   { name: 'task: wrong type', make: () => ({ args: task('chmod', `path=${roots}/ssl`, 'mode=0600', 'recursive=maybe'), says: ["parameter 'recursive'", 'Boolean'] }) },
   { name: 'task: a relative path', make: () => ({ args: task('clear_dir', 'path=ssl/certs', `allowed_roots=${list(roots)}`), says: ["parameter 'path'", "'ssl/certs' is relative"] }) },
