@@ -29,7 +29,7 @@ function checkTaskStep({ plan, step, index, library }: StepCheck): string[] {
   const params = step.parameters ?? {};
   const unresolved = new Set(Object.keys(params).filter((k) => hasExpressions(params[k])));
   const problems = [...checkParameters(task, params, unresolved), ...checkPathParameters(task, params, unresolved)].map((p) => {
-    const key = Object.keys(params).find((k) => p.includes(`'${k}'`));
+    const key = Object.keys(params).find((k) => p.includes(`'${k}'`) || p.includes(`'${k}[`));
     return `${where(key ? ['parameters', key] : ['parameters'])}: parameters${key ? `.${key}` : ''}: ${p}`;
   });
   const merged = step.merge === undefined ? undefined : task.metadata.parameters?.[step.merge];
