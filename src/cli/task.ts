@@ -5,6 +5,7 @@ import { recordRun } from '../runner/rerun.js';
 import { runTask } from '../runner/run-task.js';
 import { findTask, loadTasks } from '../tasks/load.js';
 import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
+import { checkPathParameters } from '../tasks/paths.js';
 import type { Task } from '../tasks/types.js';
 import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
 import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
@@ -45,12 +46,16 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
   const params = { ...paramsFromFlag(args.params), ...parsed(task, words) };
   // The user's values first, with the default profile standing in for what each target's profile will give.
   refuseProblems(task, checkParameters(task, { ...profileTaskParameters(task, undefined, params), ...params }));
+  refuseProblems(task, checkPathParameters(task, params));
   if (args['dry-run'] && !task.metadata.supports_noop) {
     throw new UsageError(`task '${task.name}' does not support --dry-run (no-op mode), so it was not run`);
   }
   const targets = await selectTargets(args);
   const perTarget = new Map(targets.map((t) => [t.name, { ...profileTaskParameters(task, t, params), ...params }]));
-  for (const t of targets) refuseProblems(task, checkParameters(task, perTarget.get(t.name)!).map((p) => `${t.name} (profile ${profileNameOf(t)}): ${p}`));
+  for (const t of targets) {
+    const problems = [...checkParameters(task, perTarget.get(t.name)!), ...checkPathParameters(task, perTarget.get(t.name)!)];
+    refuseProblems(task, problems.map((p) => `${t.name} (profile ${profileNameOf(t)}): ${p}`));
+  }
   const ctx = createRunContext(args, `task-${task.name}`, targets);
   const started = Date.now();
   try {

@@ -38,15 +38,42 @@ function pick(d: Data): Data {
   return { config: d.config, vars: d.vars, facts: d.facts };
 }
 
+interface Reach {
+  members: Set<string>;
+  /** Every target listed in this group or below it. */
+  held: Set<string>;
+  /** Every target with a map definition in this group or below it. */
+  defined: Set<string>;
+}
+
+// Computed once per group of a loaded inventory, so resolving each of N targets walks only the branches
+// that hold it (without it, every target walks every group: quadratic in a 10,000-target inventory).
+const reaches = new WeakMap<GroupNode, Reach>();
+
+function reach(node: GroupNode): Reach {
+  let r = reaches.get(node);
+  if (!r) {
+    r = { members: new Set(node.members), held: new Set(node.members), defined: new Set(node.defs.keys()) };
+    for (const c of node.children) {
+      const below = reach(c);
+      below.held.forEach((n) => r!.held.add(n));
+      below.defined.forEach((n) => r!.defined.add(n));
+    }
+    reaches.set(node, r);
+  }
+  return r;
+}
+
 /** Data of the groups holding `name` under `node` (inclusive), or undefined if none does. */
 function groupData(node: GroupNode, name: string): Data | undefined {
+  if (!reach(node).held.has(name)) return undefined;
   const fromChildren = firstWins(node.children.map((c) => groupData(c, name)));
-  if (!fromChildren && !node.members.includes(name)) return undefined;
   return fromChildren ? mergeData(pick(node.data), fromChildren) : pick(node.data);
 }
 
 /** The target's own definitions under `node`, merged. */
 function targetData(node: GroupNode, name: string): Data | undefined {
+  if (!reach(node).defined.has(name)) return undefined;
   const fromChildren = firstWins(node.children.map((c) => targetData(c, name)));
   const own = node.defs.get(name);
   if (!own) return fromChildren;
@@ -66,10 +93,11 @@ export function collectData(root: GroupNode, name: string): Data {
 export function groupsOf(root: GroupNode, name: string): string[] {
   const out: string[] = [];
   const walk = (g: GroupNode): boolean => {
+    if (!reach(g).held.has(name)) return false;
     const at = out.length;
     out.push(g.name);
     const inChildren = g.children.map(walk).some(Boolean);
-    if (inChildren || g.members.includes(name)) return true;
+    if (inChildren || reach(g).members.has(name)) return true;
     out.length = at;
     return false;
   };

@@ -31,7 +31,7 @@ export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: Plu
     if (usedPlugin) secretVars.add(k);
     if (value !== undefined) vars[k] = value;
   }
-  const alias = [...model.aliases].filter(([, t]) => t === name).map(([a]) => a);
+  const alias = [...(aliasesOf(model).get(name) ?? [])];
   const target: Target = {
     name,
     uri: uri.safe,
@@ -44,6 +44,19 @@ export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: Plu
   };
   if (secretVars.size > 0) target.secretVars = [...secretVars];
   return target;
+}
+
+// target name → its aliases, in file order: built once per inventory, not scanned once per target.
+const aliasIndex = new WeakMap<Model, Map<string, string[]>>();
+
+function aliasesOf(model: Model): Map<string, string[]> {
+  let index = aliasIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const [a, t] of model.aliases) index.set(t, [...(index.get(t) ?? []), a]);
+    aliasIndex.set(model, index);
+  }
+  return index;
 }
 
 /**

@@ -50,7 +50,7 @@ export function resolvePlanParams(plan: Plan, given: Record<string, unknown>): {
       if (!isOptional(type)) problems.push(`plan '${plan.name}' needs parameter '${name}' (${spec.type ?? 'Any'})${spec.description ? `: ${spec.description}` : ''}`);
       continue;
     }
-    const mismatch = checkValue(type, value);
+    const mismatch = checkValue(type, value, name);
     if (mismatch) problems.push(`plan '${plan.name}' parameter '${name}': ${mismatch}`);
     values[name] = value;
   }

@@ -3,6 +3,7 @@
 // step failed, where the host stands (the `state` notes of the completed steps) and where to resume.
 import { asText, evaluate, parseTemplate, pathsOf } from '../plans/expr.js';
 import { redactPlanParams, resolvePlanParams, sensitivePlanParams } from '../plans/params.js';
+import { planPathProblems } from '../plans/path-params.js';
 import type { PlanFailure, PlanResult, RegenError, StepOutcome } from '../plans/result.js';
 import { PlanError, stepKind, stepLabel, type Plan, type PlanStep } from '../plans/types.js';
 import { checkPlan, PlanLibrary } from '../plans/validate.js';
@@ -12,6 +13,7 @@ import { Mutex } from './concurrency.js';
 import { scopeFor, singleTarget, targetsOf, type Frame, type FrameResult, type Run, type RunPlanOptions } from './plan-scope.js';
 import { resumedSteps, saveState } from './plan-state.js';
 import { hintsOf, openSite, statesOf, type SiteOptions } from './site-run.js';
+import { pathProblemsBeforeConnecting } from './path-preflight.js';
 import { isReadOnly } from './steps/common.js';
 import { errorMessage, runStep, type StepRun } from './steps/index.js';
 
@@ -22,6 +24,7 @@ export async function runPlan(plan: Plan, params: Record<string, unknown>, opts:
   const library = opts.library ?? new PlanLibrary(loadTasks());
   checkPlan(plan, library);
   const { values, problems } = resolvePlanParams(plan, params);
+  if (problems.length === 0) problems.push(...planPathProblems(plan, library, values));
   if (problems.length > 0) throw new PlanError(problems);
   opts.ctx.log?.addSecrets(sensitivePlanParams(plan).map((n) => values[n]));
   const run: Run = { opts, library, locks: new Map(), confirmLock: new Mutex(), merger: new CallMerger(), profiles: new Map(), runFrame };
@@ -218,6 +221,7 @@ function preflightTargets(frame: Frame, start: number): void {
       problems.push(`${plan.source.file}:${plan.source.lineOf(['steps', index, key])}: ${stepLabel(step, index)}: ${key}: ${errorMessage(e)}`);
     }
   });
+  if (problems.length === 0) problems.push(...pathProblemsBeforeConnecting(frame, start));
   if (problems.length > 0) throw new PlanError(problems);
 }
 

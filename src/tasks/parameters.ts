@@ -33,7 +33,7 @@ export function checkParameters(task: Task, params: Params, unresolved: Readonly
       continue;
     }
     if (unresolved.has(name)) continue;
-    const mismatch = checkValue(type, params[name]);
+    const mismatch = checkValue(type, params[name], name);
     if (mismatch) problems.push(`task '${task.name}' parameter '${name}': ${mismatch}`);
   }
   return problems;

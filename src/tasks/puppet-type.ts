@@ -168,8 +168,49 @@ function build(name: string, args: Arg[], p: TypeParser): PuppetType {
 }
 
 /** Checks a value against a type; returns null when it matches, else what was expected. */
-export function checkValue(type: PuppetType, value: unknown): string | null {
-  return matches(type, value) ? null : `expected ${describeType(type)}, got ${describeValue(value)}`;
+/**
+ * Null when the value matches, else why not; inside a list or hash it names the first element that does
+ * not match, as `name[2]` or `name.key`, and a shell metacharacter in it.
+ */
+export function checkValue(type: PuppetType, value: unknown, name = 'the value'): string | null {
+  if (matches(type, value)) return null;
+  const problem = `expected ${describeType(type)}, got ${describeValue(value)}`;
+  const inner = firstMismatch(type, value, name);
+  if (inner.where === name) return `${problem}${shellNote(value)}`;
+  return `${problem}: ${inner.where} is ${describeValue(inner.value)}, not ${describeType(inner.type)}${shellNote(inner.value)}`;
+}
+
+function firstMismatch(t: PuppetType, v: unknown, where: string): { where: string; type: PuppetType; value: unknown } {
+  const here = { where, type: t, value: v };
+  switch (t.kind) {
+    case 'Optional': case 'NotUndef': case 'Sensitive':
+      return v === undefined || v === null ? here : firstMismatch(t.of, v, where);
+    case 'Array': {
+      if (!Array.isArray(v) || v.length < t.min || v.length > t.max) return here;
+      const i = v.findIndex((x) => !matches(t.of, x));
+      return i < 0 ? here : firstMismatch(t.of, v[i], `${where}[${i}]`);
+    }
+    case 'Tuple': {
+      if (!Array.isArray(v) || v.length !== t.items.length) return here;
+      const i = t.items.findIndex((it, n) => !matches(it, v[n]));
+      return i < 0 ? here : firstMismatch(t.items[i], v[i], `${where}[${i}]`);
+    }
+    case 'Hash': {
+      if (!isPlainObject(v)) return here;
+      for (const [k, x] of Object.entries(v)) {
+        if (!matches(t.key, k)) return { where: `${where} key '${k}'`, type: t.key, value: k };
+        if (!matches(t.value, x)) return firstMismatch(t.value, x, `${where}.${k}`);
+      }
+      return here;
+    }
+    default: return here;
+  }
+}
+
+function shellNote(v: unknown): string {
+  const meta = typeof v === 'string' ? /[;&|$`<>(){}[\]*?!~#'"\\\s]/.exec(v) : null;
+  if (!meta) return '';
+  return meta[0].trim() ? ` (it holds the shell metacharacter '${meta[0]}')` : ' (it holds white space)';
 }
 
 function matches(t: PuppetType, v: unknown): boolean {

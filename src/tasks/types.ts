@@ -30,6 +30,8 @@ export interface TaskMetadata {
   /** Shared files (Bolt convention "MODULE/files/PATH"), delivered beside the script under $PT__installdir. */
   files?: string[];
   private?: boolean;
+  /** Keys of other tools; regen's own: `regen.path_parameters`, the parameters that are paths (see tasks/paths.ts). */
+  extensions?: { regen?: { path_parameters?: string[] } } & Record<string, unknown>;
 }
 
 /** A file delivered to the target with the task: its path under the install dir and its contents. */

@@ -1,7 +1,9 @@
 // The `task` step: runs a task on targets. Its checks: the task exists, its literal parameters match the
-// task's Puppet types, `merge` names a list parameter, the step has targets (its own or the plan's).
+// task's Puppet types, its literal paths are absolute without '..', `merge` names a list parameter, the step
+// has targets (its own or the plan's).
 import { TaskError } from '../../tasks/load.js';
 import { checkParameters } from '../../tasks/parameters.js';
+import { checkPathParameters } from '../../tasks/paths.js';
 import type { Task } from '../../tasks/types.js';
 import { hasExpressions } from '../expr.js';
 import { shortName, type Plan, type PlanStep } from '../types.js';
@@ -26,8 +28,8 @@ function checkTaskStep({ plan, step, index, library }: StepCheck): string[] {
   }
   const params = step.parameters ?? {};
   const unresolved = new Set(Object.keys(params).filter((k) => hasExpressions(params[k])));
-  const problems = checkParameters(task, params, unresolved).map((p) => {
-    const key = Object.keys(params).find((k) => p.includes(`'${k}'`));
+  const problems = [...checkParameters(task, params, unresolved), ...checkPathParameters(task, params, unresolved)].map((p) => {
+    const key = Object.keys(params).find((k) => p.includes(`'${k}'`) || p.includes(`'${k}[`));
     return `${where(key ? ['parameters', key] : ['parameters'])}: parameters${key ? `.${key}` : ''}: ${p}`;
   });
   const merged = step.merge === undefined ? undefined : task.metadata.parameters?.[step.merge];

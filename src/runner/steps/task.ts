@@ -5,6 +5,7 @@ import { evaluate } from '../../plans/expr.js';
 import type { StepOutcome, StepTargetOutcome } from '../../plans/result.js';
 import type { PlanStep } from '../../plans/types.js';
 import { checkParameters, redactParams, withDefaults } from '../../tasks/parameters.js';
+import { checkPathParameters } from '../../tasks/paths.js';
 import type { Task } from '../../tasks/types.js';
 import { mapLimit } from '../concurrency.js';
 import { lockFor, scopeFor, targetsOf, type Frame } from '../plan-scope.js';
@@ -67,7 +68,7 @@ async function runOnTarget(
   } catch (e) {
     return finish({ target: target.name, status: 'failure', error: { kind: 'regen/plan-expression', msg: `step ${label} on ${target.name}: ${errorMessage(e)}` } });
   }
-  const problems = pending.length > 0 ? [] : checkParameters(task, params);
+  const problems = pending.length > 0 ? [] : [...checkParameters(task, params), ...checkPathParameters(task, params)];
   if (problems.length > 0) {
     const msg = `step ${label} on ${target.name}: ${problems.join('; ')} (the values come from the plan's expressions: check the results of earlier steps)`;
     return finish({ target: target.name, status: 'failure', error: { kind: 'regen/parameter-type', msg } }, params);
