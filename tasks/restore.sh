@@ -73,4 +73,12 @@ run_capture tar -C / -xzpf "$archive" --numeric-owner -- $rels
 manifest_write "$SCRATCH/after" "" $tops
 manifest_compare "$SCRATCH/body" "$SCRATCH/after" false ||
   fail verify-failed "after the restore the files still differ from the manifest" "{\"differences\":$(json_lines <"$SCRATCH/body.diff")}"
-report ',"verified":true'
+# The host is back as the backup found it: an unfinished regen run's journal next to the archive is closed
+# (kept as runs/RUN.restored.json), so the next run starts afresh instead of resuming what was undone.
+bdir=${archive%/*} closed=null
+if [ -s "$bdir/current-run.json" ]; then
+  rid=$(grep -o '"run":"[A-Za-z0-9._-]*"' "$bdir/current-run.json" | head -n 1 | cut -d'"' -f4)
+  mkdir -p -m 700 "$bdir/runs" && mv -f "$bdir/current-run.json" "$bdir/runs/${rid:-unknown}.restored.json" &&
+    closed=$(json_str "$bdir/runs/${rid:-unknown}.restored.json")
+fi
+report ",\"verified\":true,\"journal_closed\":$closed"

@@ -16,6 +16,11 @@ param(
 trap { Exit-RegenUnexpected 'service' $_ }
 
 if ($name -and $names) { Exit-RegenError 'regen/bad-param' 'give either name or names, not both' @{ 'param' = 'name' } }
+# An empty list (a restore with nothing to start again) is nothing to do.
+if (-not $name -and $PSBoundParameters.ContainsKey('names') -and @($names).Count -eq 0) {
+  Write-RegenResult @{ 'action' = $action; 'services' = @() }
+  exit 0
+}
 $list = if ($names) { @($names) } else { @($name) }
 foreach ($n in $list) { Assert-RegenName $n 'service' }
 if ('status', 'stop', 'start', 'restart' -notcontains $action) {

@@ -10,6 +10,8 @@ param name ''
 param_list names ''
 param action status
 param puppet ''
+# An empty list (a restore with nothing to start again) is nothing to do.
+[ "${PT_names:-}" = '[]' ] && [ -z "$name" ] && { printf '{"action":"%s","services":[]}\n' "$action"; exit 0; }
 [ -n "$name" ] || [ -n "$names" ] || fail bad-param "give the service as name, or several as names (acted on in their order)" '{"param":"name","value":""}'
 [ -z "$name" ] || [ -z "$names" ] || fail bad-param "give either name or names, not both"
 for n in $name $names; do check_pattern name "$n" "$SERVICE_RE" "service name"; done

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimDeployment, type SimDeployment, type SimHost } from '../support/sim-hosts.js';
 import {
   chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, namesIn, openssl, publicKeyOf, regen, said, serialOf,
-  serviceEvents, serviceState, tempDir, writeInventory, type CliRun,
+  serviceEvents, serviceState, START_ORDER, STOP_ORDER, tempDir, writeInventory, type CliRun,
 } from './helpers.js';
 
 // Whole plans run in hooks and tests: generous guards for a loaded 2-core machine (not assertions).
@@ -20,8 +20,6 @@ const MASTER = 'master.example.com';
 const SSL = '/etc/puppetlabs/puppet/ssl';
 const PUPPETDB = '/etc/puppetlabs/puppetdb/ssl';
 const PGSQL = '/opt/puppet/var/lib/pgsql/9.2/data/certs';
-const STOP_ORDER = ['pe-puppet', 'pe-puppetserver', 'pe-activemq', 'pe-mcollective', 'pe-puppetdb', 'pe-postgresql', 'pe-console-services', 'pe-httpd'];
-const START_ORDER = ['pe-puppetserver', 'pe-postgresql', 'pe-puppetdb', 'pe-console-services', 'pe-httpd', 'pe-activemq', 'pe-mcollective', 'pe-puppet'];
 
 let sim: SimDeployment;
 let dir: string;

@@ -193,6 +193,10 @@ export function namesIn(host: SimHost, dir: string): string[] {
 }
 
 /** Every `service` event of a host's log as "NAME FROM->TO". */
+/** The PE 3.7 profile's service orders (doc Steps 1 and 5). */
+export const STOP_ORDER = ['pe-puppet', 'pe-puppetserver', 'pe-activemq', 'pe-mcollective', 'pe-puppetdb', 'pe-postgresql', 'pe-console-services', 'pe-httpd'];
+export const START_ORDER = ['pe-puppetserver', 'pe-postgresql', 'pe-puppetdb', 'pe-console-services', 'pe-httpd', 'pe-activemq', 'pe-mcollective', 'pe-puppet'];
+
 export function serviceEvents(sim: SimDeployment, host: SimHost): string[] {
   return sim.events(host).filter((e) => e.kind === 'service').map((e) => `${e.fields[0]} ${e.fields[1]}->${e.fields[2]}`);
 }

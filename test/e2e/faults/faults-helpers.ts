@@ -1,6 +1,6 @@
 // Fault injection for the fault suite: a puppet wrapper on a simulated host that holds (sleeps) on the
 // commands the test names, and waits for what the host and the run journal show.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SimHost } from '../../support/sim-hosts.js';
 import { HOST_BACKUP_DIR } from '../helpers.js';
@@ -67,8 +67,13 @@ export function lockHeld(host: SimHost): boolean {
   return existsSync(host.realPath(path.posix.join(HOST_BACKUP_DIR, 'regen.lock', 'owner.json')));
 }
 
-/** Processes on this machine running the faulty wrapper or a task of regen (the hosts share the pid space). */
-export function leftovers(): string[] {
+/**
+ * Processes of this host running the faulty wrapper or a task of regen. The simulated hosts share the pid
+ * space; each host's sshd, and so every task it runs (orphans too), lives in the host's own mount namespace,
+ * which tells them apart from other hosts' (and other test files') processes.
+ */
+export function leftovers(host: SimHost): string[] {
+  const ns = namespaceOf(readFileSync(path.join(host.sshd.dir, 'sshd.pid'), 'utf8').trim());
   const out: string[] = [];
   for (const pid of readdirNumbers('/proc')) {
     let cmd = '';
@@ -77,9 +82,18 @@ export function leftovers(): string[] {
     } catch {
       continue;
     }
-    if (cmd.includes('puppet-faulty') || /\/regen\.[0-9a-f]{8}\.[A-Za-z0-9]{8}\//.test(cmd)) out.push(`${pid} ${cmd}`);
+    const ours = cmd.includes('puppet-faulty') || /\/regen\.[0-9a-f]{8}\.[A-Za-z0-9]{8}\//.test(cmd);
+    if (ours && namespaceOf(String(pid)) === ns) out.push(`${pid} ${cmd}`);
   }
   return out;
+}
+
+function namespaceOf(pid: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
 }
 
 function readdirNumbers(dir: string): number[] {

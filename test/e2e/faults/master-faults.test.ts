@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimDeployment, type SimDeployment, type SimHost } from '../../support/sim-hosts.js';
 import {
-  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, regen, said, startRegen, tempDir, writeInventory,
+  chainsTo, E2E_TIMEOUT_MS, ensureBuilt, fingerprintOf, HOST_BACKUP_DIR, regen, said, serviceState, START_ORDER, startRegen, STOP_ORDER, tempDir, writeInventory,
   type CliRun,
 } from '../helpers.js';
 import { FAULTY_PUPPET, hold, installFaultyPuppet, journalOf, leftovers, lockHeld, reached, release, waitFor } from './faults-helpers.js';
@@ -49,7 +49,7 @@ function expectRegenerated(run: CliRun, oldFingerprint: string): void {
   expect(chainsTo(real(`${SSL}/ca/ca_crt.pem`), real(`${SSL}/certs/${CERTNAME}.pem`))).toBe(true);
   expect(journalOf(master), 'a finished run leaves no journal').toBeUndefined();
   expect(lockHeld(master), 'a finished run leaves no lock').toBe(false);
-  expect(leftovers()).toEqual([]);
+  expect(leftovers(master)).toEqual([]);
 }
 
 /** The `Next:` command a failed run printed, as regen arguments. */
@@ -72,7 +72,7 @@ describe('regen SIGKILLed while the host generates the master certificate', () =
     run.child.kill('SIGKILL');
     await run.done;
     // The orphaned task is still asleep on the host, about to generate the certificate.
-    expect(leftovers().length).toBeGreaterThan(0);
+    expect(leftovers(master).length).toBeGreaterThan(0);
     refused = await regen(plan(), { stateDir: dir });
     release(master, 'generate');
     resumed = await regen(printedCommand(refused, '--resume'), { stateDir: dir });
@@ -142,7 +142,7 @@ describe('Ctrl-C (SIGINT) while a step runs', () => {
     await waitFor('cert generate on the master', () => reached(master, 'generate'));
     run.child.kill('SIGINT');
     interrupted = await run.done;
-    left = leftovers();
+    left = leftovers(master);
     journalAfter = journalOf(master)?.journal;
     release(master, 'generate');
     resumed = await regen(printedCommand(interrupted, '--resume'), { stateDir: dir });
@@ -197,7 +197,7 @@ describe('a task hanging past --timeout', () => {
     old = caFingerprint();
     hold(master, 'generate', 3600);
     hung = await regen([...plan(), '--timeout', '4'], { stateDir: dir });
-    left = leftovers();
+    left = leftovers(master);
     release(master, 'generate');
     resumed = await regen(printedCommand(hung, '--resume'), { stateDir: dir });
   });
@@ -214,3 +214,46 @@ describe('a task hanging past --timeout', () => {
     expectRegenerated(resumed, old);
   });
 });
+
+describe('a failed run abandoned with the restore command it printed', () => {
+  let old: string;
+  let failed: CliRun;
+  let restored: CliRun;
+  let servicesAfter: string[];
+  let caAfter: string;
+  let chainedAfter: boolean;
+  let journalAfter: unknown;
+  let again: CliRun;
+  beforeAll(async () => {
+    old = caFingerprint();
+    hold(master, 'generate', 3600);
+    failed = await regen([...plan(), '--timeout', '4'], { stateDir: dir });
+    release(master, 'generate');
+    const line = failed.stdout.split('\n').find((l) => l.includes('regen plan restore'));
+    expect(line, said(failed)).toBeDefined();
+    const words = line!.slice(line!.indexOf('regen plan restore')).trim().split(/\s+/).slice(1);
+    restored = await regen([...words, '-i', inventory, '--yes', '--format', 'json'], { stateDir: dir });
+    servicesAfter = await Promise.all(STOP_ORDER.map((s: string) => serviceState(master, s)));
+    caAfter = caFingerprint();
+    chainedAfter = chainsTo(real(`${SSL}/ca/ca_crt.pem`), real(`${SSL}/certs/${CERTNAME}.pem`));
+    journalAfter = journalOf(master);
+    again = await regen([...plan(), '--format', 'json'], { stateDir: dir });
+  });
+
+  it('puts the old CA back, starts every service the run stopped, and closes the run journal', () => {
+    expect(failed.code, said(failed)).toBe(1);
+    expect(failed.stdout).toContain(`start=${START_ORDER.join(',')}`);
+    expect(restored.code, said(restored)).toBe(0);
+    expect(caAfter).toBe(old);
+    expect(chainedAfter).toBe(true);
+    expect(servicesAfter).toEqual(STOP_ORDER.map(() => 'running'));
+    expect(restored.json.return.started.map((s: { service: string }) => s.service)).toEqual(START_ORDER);
+    expect(journalAfter, 'the restore closed the abandoned run').toBeUndefined();
+    expect(restored.json.return.restored.journal_closed).toMatch(/\/runs\/\S+\.restored\.json$/);
+  });
+
+  it('the next run starts afresh and completes', () => {
+    expectRegenerated(again, old);
+  });
+});
+

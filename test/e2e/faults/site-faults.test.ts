@@ -181,7 +181,7 @@ describe("regen SIGKILLed after an agent's old certificate was deleted", () => {
     expect(chainsTo(caFile(), certOf(agent))).toBe(true);
     expect(existsSync(agent.realPath(backup!)), 'the backup of the old certificate is kept').toBe(true);
     expect(journalOf(agent), 'a finished run leaves no current journal').toBeUndefined();
-    expect(leftovers()).toEqual([]);
+    expect(leftovers(agent)).toEqual([]);
   });
 });
 
