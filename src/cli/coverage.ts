@@ -10,6 +10,7 @@ import type { Plan } from '../plans/types.js';
 import { reporterFor, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED } from './errors.js';
 import { printJson } from './output.js';
+import { silentReporter } from '../runner/reporter.js';
 
 export type { CoverageReport } from '../coverage/index.js';
 
@@ -68,7 +69,8 @@ export async function coverageBeforeRun(plan: Plan, params: Record<string, unkno
 export async function coverageAfterRun(args: GlobalArgs): Promise<CoverageReport | { error: string } | undefined> {
   if (!latestLedger(args['state-dir'])) return undefined;
   try {
-    return await coverageReport({ inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format), concurrency: args.concurrency });
+    // Silent: the plan's own tree is on screen, and the table comes next.
+    return await coverageReport({ inventory: args.inventory, stateDir: args['state-dir'], reporter: silentReporter, concurrency: args.concurrency });
   } catch (e) {
     return { error: `could not be checked: ${(e as Error).message}; run regen coverage` };
   }
