@@ -31,7 +31,8 @@ describe('the end of regen plan agents for 10 agents', () => {
     expect(run.code, said(run)).toBe(0);
     // Without a terminal the progress tree is printed line by line first; the end of the run follows it.
     const tree = run.stdout.trimEnd().split('\n');
-    const end = tree.splice(tree.findLastIndex((l) => /^[❯✔✖↓◼]/u.test(l)) + 1);
+    const lastTreeLine = Math.max(...tree.map((l, i) => (/^[❯✔✖↓◼]/u.test(l) ? i : -1)));
+    const end = tree.splice(lastTreeLine + 1);
     expect(end[0], run.stdout).toBe('');
     expect(end.length, end.join('\n')).toBeLessThanOrEqual(40);
     expect(end.length).toBeGreaterThanOrEqual(10 + 3);
