@@ -55,12 +55,12 @@ export async function coverageBeforeRun(plan: Plan, params: Record<string, unkno
     return; // the plan's own validation names the problem
   }
   const specText = Array.isArray(spec) ? spec.join(',') : spec;
-  const left = agentsLeftOut(ledger, targets, inventory.targetNames(), specText, args.inventory);
+  const left = agentsLeftOut(ledger, args['state-dir'], targets, { targets: inventory.targetNames(), groups: inventory.groupNames(), file: args.inventory }, specText);
   if (left.length === 0) return;
   const lines = [
     `WARNING: the old CA signed ${left.length} agent${left.length === 1 ? '' : 's'} that this run leaves out (ledger of ${ledger.recorded_at}, ${ledger.file}):`,
     ...left.map((l) => `  ${l.certname}: ${l.hint}`),
-    '  They will not trust the new CA until re-enrolled.',
+    '  Until re-enrolled they do not trust the new CA (regen coverage shows every agent of the ledger).',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
 }
@@ -74,4 +74,14 @@ export async function coverageAfterRun(args: GlobalArgs): Promise<CoverageReport
   } catch (e) {
     return { error: `could not be checked: ${(e as Error).message}; run regen coverage` };
   }
+}
+
+/** The end of a re-enrollment plan: the coverage counts, the agents not re-enrolled, and how to see them all. */
+export function coverageAfterLines(coverage: CoverageReport | { error: string }, base: string): string[] {
+  if (!('agents' in coverage)) return [`Coverage: ${coverage.error}`];
+  const lines = coverageLines(coverage, { all: false });
+  if (coverage.agents.some((a) => a.status !== 're-enrolled')) {
+    lines.push(`  every agent with its status:   regen coverage${base.replace(/^regen plan \S+/, '').replace(/ -t \S+/, '')}`);
+  }
+  return lines;
 }

@@ -7,10 +7,9 @@ import { runPlanService, type PlanRun } from '../runner/plan-service.js';
 import { paramsFromFlag, reporterFor, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { planExitCode, UsageError } from './errors.js';
 import { printJson, type Format } from './output.js';
-import { coverageLines } from '../coverage/report.js';
 import { printPlanResult } from './plan-report.js';
 import { summaryLines } from './summary-table.js';
-import { coverageBeforeRun, coverageAfterRun, type CoverageReport } from './coverage.js';
+import { coverageAfterLines, coverageAfterRun, coverageBeforeRun, type CoverageReport } from './coverage.js';
 import { storeLedger } from '../coverage/index.js';
 import { planProfiles, printPlanDescription, printPlanList } from './plan-show.js';
 
@@ -92,8 +91,7 @@ export function reportPlanRun(run: PlanRun, format: Format, base: string, covera
   storeLedger(result, logDir); // a run that recorded the old CA's ledger keeps it in its log directory
   if (format === 'json') printJson({ ...result, ...(coverage ? { coverage } : {}), log_dir: logDir, elapsed_ms: elapsedMs });
   else {
-    const after = coverage ? ('agents' in coverage ? coverageLines(coverage, { all: false }) : [`Coverage: ${coverage.error}`]) : undefined;
-    if (coverage && 'agents' in coverage && coverage.agents.some((a) => a.status !== 're-enrolled')) after?.push(`  every agent with its status: regen coverage${base.replace(/^regen plan \S+/, '').replace(/ -t \S+/, '')}`);
+    const after = coverage && coverageAfterLines(coverage, base);
     printPlanResult(result, { base, verification: run.plan.verification, table: summaryLines(result, run.plan), after }, logDir, elapsedMs);
   }
   return planExitCode(result);

@@ -50,14 +50,23 @@ export async function coverageReport(opts: { inventory: string; stateDir: string
   };
 }
 
-/** Ledger agents a run of these targets leaves out, each with the change that would include it. */
-export function agentsLeftOut(ledger: StoredLedger, targets: string[], inventoryNames: string[], spec: string, inventoryFile: string): Array<{ certname: string; hint: string }> {
+/**
+ * Ledger agents a run of these targets leaves out, each with the change that would include it; agents a run
+ * since the ledger re-enrolled are not counted.
+ */
+export function agentsLeftOut(
+  ledger: StoredLedger, stateDir: string, targets: string[], inventory: { targets: string[]; groups: string[]; file: string }, spec: string,
+): Array<{ certname: string; hint: string }> {
   const inRun = new Set(targets);
-  const known = new Set(inventoryNames);
-  return ledgerAgents(ledger).filter((a) => !inRun.has(a.certname)).map(({ certname }) => ({
-    certname,
-    hint: known.has(certname)
-      ? `in the inventory but not in '${spec}': add it to that group, or run with -t ${spec},${certname}`
-      : `not in the inventory: add it to ${inventoryFile} (group '${spec}'), then run with -t ${certname} or again as a whole`,
-  }));
+  const known = new Set(inventory.targets);
+  const attempts = attemptsSince(stateDir, ledger.log_dir);
+  const isGroup = inventory.groups.includes(spec);
+  return ledgerAgents(ledger)
+    .filter((a) => !inRun.has(a.certname) && attempts.get(a.certname)?.status !== 'success')
+    .map(({ certname }) => ({
+      certname,
+      hint: known.has(certname)
+        ? `in the inventory but not in '${spec}': ${isGroup ? `add it to the group '${spec}', or ` : ''}run with -t ${spec},${certname}`
+        : `not in the inventory: add it to ${inventory.file}${isGroup ? ` (group '${spec}')` : ''}, then run with -t ${isGroup ? spec : `${spec},${certname}`}`,
+    }));
 }
