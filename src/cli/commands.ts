@@ -32,6 +32,12 @@ export const COMMANDS: CommandSpec[] = [
     register: async (y, spec) => void (await import('./demo.js')).demoCommand(y, spec),
   },
   {
+    name: 'coverage',
+    command: 'coverage',
+    describe: 'Read-only: every agent the old CA signed, re-enrolled under the new CA or not (failed, not attempted, unreachable)',
+    register: async (y, spec) => void (await import('./coverage.js')).coverageCommand(y, spec),
+  },
+  {
     name: 'inventory',
     command: 'inventory show',
     describe: 'Show the targets a spec resolves to, with their merged config',

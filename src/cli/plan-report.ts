@@ -7,23 +7,36 @@ export interface PlanCommandLine {
   base: string;
   /** The plan's `verification`: the key of its return value holding its checks. */
   verification?: string;
+  /** The per-target table (summary-table.ts), printed first; the return value is then left to --format json and the log. */
+  table?: string[];
+  /** Lines printed after the outcome (the coverage of the ledger's agents). */
+  after?: string[];
 }
 
 export function printPlanResult(result: PlanResult, cmd: PlanCommandLine, logDir: string, elapsedMs: number, out: NodeJS.WritableStream = process.stdout): void {
   const w = (line = '') => out.write(`${line}\n`);
   if (result.dry_run) printDryRun(result.steps, w);
+  const table = cmd.table ?? [];
+  if (table.length > 0) {
+    w();
+    for (const line of table) w(line);
+  }
   const failedAgents = result.failed_targets;
   if (result.failure) {
     printFailure(result.failure, cmd, w);
   } else if (result.status === 'failure' && failedAgents.length > 0) {
     w();
     w(`Failed on ${failedAgents.length} target${failedAgents.length === 1 ? '' : 's'}: ${failedAgents.join(', ')}`);
-    for (const line of batchFailures(result.steps)) w(`  ${line}`);
+    if (table.length === 0) for (const line of batchFailures(result.steps)) w(`  ${line}`);
     w(`Re-run exactly those with:  ${cmd.base} --rerun failure`);
   } else if (!result.dry_run) {
     w();
     w(`Plan ${result.plan} completed.`);
-    if (result.return !== undefined) printReturn(result.return, cmd.verification, w);
+    if (result.return !== undefined) printReturn(result.return, cmd.verification, w, table.length === 0);
+  }
+  if (cmd.after && cmd.after.length > 0) {
+    w();
+    for (const line of cmd.after) w(line);
   }
   w(`Ran in ${(elapsedMs / 1000).toFixed(1)} sec. Log: ${logDir}`);
 }
@@ -80,14 +93,14 @@ function batchFailures(steps: StepOutcome[]): string[] {
       `${t.target}: ${t.failure ? `step '${t.failure.path.join(' > ')}': ${t.failure.error.msg}` : t.error?.msg ?? 'failed'}`));
 }
 
-/** The plan's return value, with its verification checks shown as a count (the JSON output has them all). */
-function printReturn(value: unknown, key: string | undefined, w: (line?: string) => void): void {
+/** The plan's return value (unless a table said it), its verification checks as a count (the JSON output has them all). */
+function printReturn(value: unknown, key: string | undefined, w: (line?: string) => void, showValue: boolean): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || key === undefined) {
-    w(JSON.stringify(value, null, 2));
+    if (showValue) w(JSON.stringify(value, null, 2));
     return;
   }
   const { [key]: checks, ...rest } = value as Record<string, unknown>;
-  w(JSON.stringify(rest, null, 2));
+  if (showValue) w(JSON.stringify(rest, null, 2));
   if (Array.isArray(checks)) {
     const failed = checks.filter((c) => (c as { ok?: boolean }).ok !== true).map((c) => (c as { name?: string }).name);
     w(failed.length === 0 ? `Verification: all ${checks.length} checks passed.` : `Verification: ${failed.length} of ${checks.length} checks FAILED: ${failed.join(', ')}`);

@@ -10,6 +10,9 @@ import { paramsFromFlag, reporterFor, rerunTargets, withRunOptions, type GlobalA
 import { planExitCode, UsageError } from './errors.js';
 import { printJson, type Format } from './output.js';
 import { printPlanResult } from './plan-report.js';
+import { summaryLines } from './summary-table.js';
+import { coverageAfterLines, coverageAfterRun, coverageBeforeRun, type CoverageReport } from './coverage.js';
+import { storeLedger } from '../coverage/index.js';
 import { planProfiles, printPlanDescription, printPlanList } from './plan-show.js';
 
 export interface PlanArgs extends GlobalArgs {
@@ -70,20 +73,29 @@ async function runPlanCommand(args: PlanArgs): Promise<number> {
 
 /** Runs a loaded plan with the command's options and prints its result; returns the exit code. */
 async function executePlan(plan: Plan, params: Record<string, unknown>, args: PlanArgs, words: string[]): Promise<number> {
+  if (plan.coverage) await coverageBeforeRun(plan, params, args);
   const run = await runPlanService({
     plan, params, inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format),
     concurrency: args.concurrency, dryRun: args['dry-run'], yes: args.yes, confirm: askUser, fromStep: args['from-step'],
     resume: args.resume, breakLock: args['break-lock'], timeoutSeconds: args.timeout,
     onInterrupt: (signal) => process.stderr.write(`\n${signal}: interrupted. Stopping the running step's commands on its targets and writing the journal (press Ctrl-C again to exit at once)...\n`),
   });
-  return reportPlanRun(run, args.format, commandBase(plan, args, words));
+  const coverage = plan.coverage && !run.result.dry_run ? await coverageAfterRun(args) : undefined;
+  return reportPlanRun(run, args.format, commandBase(plan, args, words), coverage);
 }
 
-/** Prints a plan run (the tree's summary, or one JSON document) and gives its exit code. */
-export function reportPlanRun(run: PlanRun, format: Format, base: string): number {
+/**
+ * Prints a plan run (a table per target and what to do next, or one JSON document with the full result) and
+ * gives its exit code; a re-enrollment plan's coverage of the ledger's agents follows.
+ */
+export function reportPlanRun(run: PlanRun, format: Format, base: string, coverage?: CoverageReport | { error: string }): number {
   const { result, logDir, elapsedMs } = run;
-  if (format === 'json') printJson({ ...result, log_dir: logDir, elapsed_ms: elapsedMs });
-  else printPlanResult(result, { base, verification: run.plan.verification }, logDir, elapsedMs);
+  storeLedger(result, logDir); // a run that recorded the old CA's ledger keeps it in its log directory
+  if (format === 'json') printJson({ ...result, ...(coverage ? { coverage } : {}), log_dir: logDir, elapsed_ms: elapsedMs });
+  else {
+    const after = coverage && coverageAfterLines(coverage, base);
+    printPlanResult(result, { base, verification: run.plan.verification, table: summaryLines(result, run.plan), after }, logDir, elapsedMs);
+  }
   return planExitCode(result);
 }
 

@@ -55,7 +55,7 @@ export function parsePlan(text: string, file: string): Plan {
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   const validate = schemaValidator();
   if (!validate(data)) throw new PlanError(schemaProblems(validate.errors ?? [], data, source));
-  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown; verification?: string; journal?: Plan['journal']; site_lock?: Plan['site_lock'] };
+  const raw = data as { description?: string; private?: boolean; parameters?: Plan['parameters']; steps: PlanStep[]; return?: unknown; verification?: string; journal?: Plan['journal']; coverage?: Plan['coverage']; site_lock?: Plan['site_lock'] };
   return {
     name: path.basename(file).replace(/\.ya?ml$/, ''),
     description: raw.description,
@@ -65,6 +65,7 @@ export function parsePlan(text: string, file: string): Plan {
     return: raw.return,
     verification: raw.verification,
     journal: raw.journal,
+    coverage: raw.coverage,
     site_lock: raw.site_lock,
     source,
   };

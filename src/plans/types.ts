@@ -36,6 +36,8 @@ export interface PlanStep {
   /** A list parameter of the task: concurrent sub-plans' calls of this step on one target are merged into one call. */
   merge?: string;
   for_each?: string | string[];
+  /** The one value of the step's result shown per target at the end of a run: a heading and a dotted key of the result. */
+  summary?: { label: string; value: string };
   concurrency?: number | string;
 }
 
@@ -58,6 +60,8 @@ export interface Plan {
   verification?: string;
   /** Where the run journal is kept (one host, one directory), so a later run knows what this one did. */
   journal?: SiteSpec;
+  /** A plan that re-enrolls agents: its parameters naming the agents and the CA master (see `regen coverage`). */
+  coverage?: { agents: string; master: string };
   /** Where the site lock is held for the whole run. */
   site_lock?: SiteSpec;
   source: PlanSource;

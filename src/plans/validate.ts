@@ -79,6 +79,12 @@ export function validatePlan(plan: Plan, library: PlanLibrary, seen = new Set<st
     checkReferences(plan[key], [key], new Set([...Object.keys(plan.parameters), 'profile']), new Map(), 0, (path, msg) =>
       problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));
   }
+  for (const role of ['agents', 'master'] as const) {
+    const name = plan.coverage?.[role];
+    if (name !== undefined && plan.parameters[name]?.type !== 'TargetSpec') {
+      problems.push(`${plan.source.file}:${plan.source.lineOf(['coverage', role])}: coverage.${role}: '${name}' is not a TargetSpec parameter of this plan`);
+    }
+  }
   if (plan.return !== undefined) {
     checkReferences(plan.return, ['return'], known, new Map(), plan.steps.length, (path, msg) =>
       problems.push(`${plan.source.file}:${plan.source.lineOf(path)}: ${path.join('.')}: ${msg}`));

@@ -19,3 +19,16 @@ export function editDistance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** Rows under a heading as aligned columns (two spaces apart; the last column is not padded). */
+export function table(heading: string[], rows: string[][]): string[] {
+  const widths = heading.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(heading), ...rows.map(line)];
+}
+
+/** The first line of TEXT, cut to MAX characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  const first = text.split('\n')[0];
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+}

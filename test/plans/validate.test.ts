@@ -201,4 +201,22 @@ steps:
     });
     expect(shown.steps[1]).toMatchObject({ index: 2, name: 'step 2 (confirm)', kind: 'confirm', text: 'Sure?' });
   });
+  it('refuses a coverage declaration naming no TargetSpec parameter, and a summary without its value key', () => {
+    expect(problemsOf('cov', `coverage: {agents: targets, master: nosuch}
+${header}  - name: facts
+    task: emit
+    parameters: {json: '{}'}
+`)).toEqual(["FILE:1: coverage.master: 'nosuch' is not a TargetSpec parameter of this plan"]);
+    const bad = problemsOf('summ', `${header}  - name: facts
+    task: emit
+    summary: {label: certname}
+    parameters: {json: '{}'}
+`);
+    expect(bad.join('\n')).toMatch(/summary/);
+    expect(problemsOf('summ_ok', `${header}  - name: facts
+    task: emit
+    summary: {label: certname, value: certname}
+    parameters: {json: '{}'}
+`)).toEqual([]);
+  });
 });
