@@ -2,6 +2,8 @@
 import { absPath, int, port, seconds, secret, text, type Field, type OptionTable } from '../fields.js';
 
 export interface SshConfig {
+  /** Bolt's `host`: the host to reach when the target is written as a name without a uri. */
+  host?: string;
   user?: string;
   port?: number;
   password?: string;
@@ -26,6 +28,7 @@ const privateKey: Field<NonNullable<SshConfig['private-key']>> = {
 };
 
 export const SSH_OPTIONS: OptionTable<SshConfig> = {
+  host: text,
   user: text,
   port,
   password: secret,
