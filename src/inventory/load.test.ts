@@ -73,7 +73,7 @@ describe('loading an inventory: every problem reported with file:line:col and ke
       'inventory.yaml:2:1: colour: unknown key \'colour\'; expected one of: version, targets, groups, config, vars, facts',
       'inventory.yaml:1:10: version: expected 2, got 3',
       "inventory.yaml:4:14: config.transport: expected one of ssh, winrm, local (or Bolt's docker, jail, lxd, pcp, podman, remote, which regen does not run), got 'telnet'",
-      "inventory.yaml:6:5: config.ssh.prot: unknown key 'prot' (did you mean 'port' or 'file-protocol'?); expected one of: host, user, port, password, private-key, host-key-check, known-hosts, run-as, sudo-password, connect-timeout, max-channels, tmpdir",
+      "inventory.yaml:6:5: config.ssh.prot: unknown key 'prot' (did you mean 'port' or 'file-protocol'?); expected one of: host, user, port, password, private-key, host-key-check, known-hosts, run-as, sudo-password, connect-timeout, max-channels, tmpdir, proxyjump",
       "inventory.yaml:7:21: config.ssh.host-key-check: expected true, false or 'accept-new', got 'maybe'",
       'inventory.yaml:8:22: config.ssh.connect-timeout: expected an integer 1-3600 (seconds), got 0',
       "inventory.yaml:10:10: config.winrm.ssl: expected true or false, got 'yes'",

@@ -64,7 +64,7 @@ describe('Bolt inventory corpus', () => {
         [15, 5, 'config.ssh.cleanup'], [16, 5, 'config.ssh.disconnect-timeout'], [17, 5, 'config.ssh.encryption-algorithms'],
         [18, 5, 'config.ssh.extensions'], [19, 5, 'config.ssh.host-key-algorithms'], [20, 5, 'config.ssh.interpreters'],
         [21, 5, 'config.ssh.kex-algorithms'], [22, 5, 'config.ssh.load-config'], [23, 5, 'config.ssh.login-shell'],
-        [24, 5, 'config.ssh.mac-algorithms'], [25, 5, 'config.ssh.proxyjump'], [26, 5, 'config.ssh.run-as-command'],
+        [24, 5, 'config.ssh.mac-algorithms'], [26, 5, 'config.ssh.run-as-command'],
         [27, 5, 'config.ssh.script-dir'], [28, 5, 'config.ssh.sudo-executable'], [29, 5, 'config.ssh.tty'],
         [30, 5, 'config.ssh.batch-mode'], [31, 5, 'config.ssh.copy-command'], [32, 5, 'config.ssh.native-ssh'], [33, 5, 'config.ssh.ssh-command'],
       ]),
@@ -73,7 +73,7 @@ describe('Bolt inventory corpus', () => {
     const [agent, web] = inv.resolve('Linux_Agents');
     expect(agent.config.ssh).toEqual({
       user: 'deploy', port: 2222, password: 'hunter2', 'private-key': '~/.ssh/id_ed25519', 'host-key-check': true,
-      'connect-timeout': 20, 'run-as': 'root', 'sudo-password': 'hunter3', tmpdir: '/var/tmp',
+      'connect-timeout': 20, 'run-as': 'root', 'sudo-password': 'hunter3', tmpdir: '/var/tmp', proxyjump: 'jump.example.com',
     });
     // Bolt's `host` names the host of a target written as a name only; a uri's host wins over it.
     expect([agent.host, web.host, connectTargetOf(web).host]).toEqual(['agent1.example.com', '10.0.0.7', '10.0.0.7']);
@@ -142,7 +142,7 @@ describe('Bolt inventory corpus', () => {
   it('refuses a key in no Bolt schema (a typo) with its suggestion, the Bolt key beside it only warned about', async () => {
     expect(await refusal('broken/typo.yaml')).toEqual([
       "broken/typo.yaml:4:5: config.ssh.private_key: unknown key 'private_key' (did you mean 'private-key'?); expected one of: " +
-        'host, user, port, password, private-key, host-key-check, known-hosts, run-as, sudo-password, connect-timeout, max-channels, tmpdir',
+        'host, user, port, password, private-key, host-key-check, known-hosts, run-as, sudo-password, connect-timeout, max-channels, tmpdir, proxyjump',
     ]);
   });
 
