@@ -99,6 +99,11 @@ export class Reader {
     return isScalar(pair.value) ? pair.value.value : null;
   }
 
+  /** A yaml plugin reference whose file could not be used (already reported). */
+  private failedInclude(node: Node | null): boolean {
+    return !!node && this.included.has(node) && this.included.get(node) === null;
+  }
+
   private include(ref: Node): Node | null {
     if (this.included.has(ref)) return this.included.get(ref)!;
     this.included.set(ref, null);
@@ -134,6 +139,7 @@ export class Reader {
       this.fail(n, path, pluginHere(this.pluginName(n), what));
       return undefined;
     }
+    if (!n && this.failedInclude(node)) return undefined;
     if (!n || !isMap(n)) {
       this.fail(n ?? node, path, `expected ${what}, got ${this.describe(n)}`);
       return undefined;
@@ -189,6 +195,7 @@ export class Reader {
 
   items(node: Node | null, path: string, what = 'a list'): Node[] | undefined {
     const n = this.deref(node);
+    if (!n && this.failedInclude(node)) return undefined;
     if (this.isNull(n)) return [];
     if (n && this.isPlugin(n)) {
       this.fail(n, path, pluginHere(this.pluginName(n), what));

@@ -13,7 +13,7 @@ import { readSchema } from '../support/schemas.js';
 
 const DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), 'bolt-corpus');
 const ENV = { REGEN_CORPUS_MASTER: 'root@master.example.com' };
-const short = (i: Issue) => formatIssue({ ...i, file: i.file.slice(DIR.length + 1) });
+const short = (i: Issue) => formatIssue({ ...i, file: i.file.startsWith(DIR) ? i.file.slice(DIR.length + 1) : i.file });
 const load = (file: string) => loadInventory(join(DIR, file), { env: ENV });
 
 async function refusal(file: string): Promise<string[]> {
@@ -153,7 +153,7 @@ describe('Bolt inventory corpus', () => {
       "broken/plugins.yaml:11:7: groups[1].targets: Bolt plugin 'puppetdb' …",
       "broken/plugins.yaml:13:5: groups[2]: Bolt plugin 'container_inventory' …",
       `broken/plugins.yaml:15:5: yaml plugin: cannot read ${DIR}/broken/parts/missing.yaml: no such file (filepath is relative to the inventory's directory, ${DIR}/broken)`,
-      'broken/plugins.yaml:14:5: groups[3]: expected a group (a map with name, targets, groups, config, vars, facts), got nothing',
+      expect.stringMatching(/^broken\/parts\/bad\.yaml:\d+:\d+: invalid YAML: /),
     ]);
     expect(got[0]).toContain("write the targets or values into the inventory, for example from the output of 'bolt inventory show --targets all --detail'");
   });
