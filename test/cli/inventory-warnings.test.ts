@@ -30,6 +30,20 @@ describe('inventory warnings in the CLI', () => {
     expect(r.stderr).not.toContain('Warning');
   });
 
+  it("a target of Bolt's docker transport loads, then fails at run time naming the target, the task and what to do (exit 1)", async () => {
+    const docker = join(dir, 'docker.yaml');
+    writeFileSync(docker, ['version: 2', 'config:', '  docker: { tty: true }', 'targets: [docker://app]', ''].join('\n'));
+    const r = await regen(['task', 'run', 'facts', '-i', docker, '-t', 'all', '--format', 'json', '--state-dir', join(dir, 'state')], { cwd: dir });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.warnings).toEqual([`${docker}:3:3: config.docker: Bolt option regen does not use; ignored`]);
+    const app = doc.items.find((i: { target: string }) => i.target === 'docker://app');
+    expect(app.status).toBe('failure');
+    expect(app.value._error.msg).toContain("could not run task 'facts': target docker://app uses Bolt's docker transport, which regen does not run");
+    expect(app.value._error.msg).toContain('give docker://app an ssh:// or winrm:// uri');
+    expect(app.value._error.details.transport).toBe('docker');
+  });
+
   it('a key in no Bolt schema is refused, exit 2, with its suggestion', async () => {
     const r = await regen(['inventory', 'show', '-i', typo, '-t', 'all'], { cwd: dir });
     expect(r.code).toBe(2);
