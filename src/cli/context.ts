@@ -1,7 +1,7 @@
 // What every running command shares: global options, loading the inventory, and the run context.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { loadInventory, secretValues } from '../inventory/index.js';
+import { formatIssue, loadInventory, secretValues } from '../inventory/index.js';
 import type { Target } from '../inventory/types.js';
 import { newRunContext, rerunFileIn } from '../runner/context.js';
 import { ListrReporter } from '../runner/listr-reporter.js';
@@ -10,7 +10,7 @@ import { targetsToRerun, type RerunFilter } from '../runner/rerun.js';
 import { RunLog } from '../runner/run-log.js';
 import type { RunContext } from '../runner/run-task.js';
 import { UsageError } from './errors.js';
-import type { Format } from './output.js';
+import { noteWarnings, type Format } from './output.js';
 
 export interface GlobalArgs {
   inventory: string;
@@ -56,6 +56,7 @@ export async function selectTargets(args: GlobalArgs, defaultSpec?: string): Pro
   const spec = args.rerun ? rerunTargets(args) : args.targets ?? defaultSpec;
   if (!spec) throw new UsageError('say which targets to run on with -t/--targets (for example -t agents or -t master.example.com)');
   const inventory = await loadInventory(args.inventory, { targetSpec: spec });
+  noteWarnings(inventory.warnings.map(formatIssue), args.format);
   const targets = inventory.resolve(spec);
   return targets.map((t) => applyOverrides(t, args));
 }

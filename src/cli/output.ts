@@ -1,5 +1,6 @@
 // Printing results: one JSON document for machines, a readable summary for people.
 import type { TargetResult } from '../runner/results.js';
+import { isPlainObject } from '../util/objects.js';
 import { indent } from '../util/text.js';
 
 export type Format = 'human' | 'json';
@@ -11,8 +12,18 @@ export interface RunSummary {
   log_dir?: string;
 }
 
+/** This command's warnings (Bolt inventory options regen ignores), once an inventory was loaded. */
+let warnings: string[] | undefined;
+
+/** Shows warnings on stderr in human mode; in JSON mode they go in the document's `warnings`. */
+export function noteWarnings(list: readonly string[], format: Format): void {
+  warnings = [...(warnings ?? []), ...list];
+  if (format === 'human') for (const w of list) process.stderr.write(`Warning: ${w}\n`);
+}
+
 export function printJson(document: unknown): void {
-  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  const doc = warnings && isPlainObject(document) ? { ...document, warnings } : document;
+  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /** Bolt-style ending: each target's value, then who succeeded and who failed, and where the log is. */

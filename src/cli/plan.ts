@@ -8,7 +8,7 @@ import { shellQuote } from '../transports/posix/wrap.js';
 import { runPlanService, type PlanRun } from '../runner/plan-service.js';
 import { paramsFromFlag, reporterFor, rerunTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { planExitCode, UsageError } from './errors.js';
-import { printJson, type Format } from './output.js';
+import { noteWarnings, printJson, type Format } from './output.js';
 import { printPlanResult } from './plan-report.js';
 import { summaryLines } from './summary-table.js';
 import { coverageAfterLines, coverageAfterRun, coverageBeforeRun, type CoverageReport } from './coverage.js';
@@ -78,6 +78,7 @@ async function executePlan(plan: Plan, params: Record<string, unknown>, args: Pl
     plan, params, inventory: args.inventory, stateDir: args['state-dir'], reporter: reporterFor(args.format),
     concurrency: args.concurrency, dryRun: args['dry-run'], yes: args.yes, confirm: askUser, fromStep: args['from-step'],
     resume: args.resume, breakLock: args['break-lock'], timeoutSeconds: args.timeout,
+    onWarnings: (warnings) => noteWarnings(warnings, args.format),
     onInterrupt: (signal) => process.stderr.write(`\n${signal}: interrupted. Stopping the running step's commands on its targets and writing the journal (press Ctrl-C again to exit at once)...\n`),
   });
   const coverage = plan.coverage && !run.result.dry_run ? await coverageAfterRun(args) : undefined;

@@ -19,6 +19,8 @@ export interface KnownTarget {
   name: string;
   uri: ParsedUri;
   loc: Loc;
+  /** Defined with a name and no uri (see TargetDef.nameOnly). */
+  nameOnly?: boolean;
 }
 
 export interface Model {
@@ -49,7 +51,7 @@ export function buildModel(root: GroupDef, issues: Issues): Model {
       const known = model.targets.get(t.name);
       if (known && known.uri.safe !== t.uri.safe) {
         issues.add(t.loc, t.path, `target '${t.name}' is defined at ${where(known.loc)} with another uri ('${known.uri.safe}' vs '${t.uri.safe}')`);
-      } else if (!known) model.targets.set(t.name, { name: t.name, uri: t.uri, loc: t.loc });
+      } else if (!known) model.targets.set(t.name, { name: t.name, uri: t.uri, loc: t.loc, nameOnly: t.nameOnly });
       for (const [a, loc] of t.aliasLocs) {
         const owner = model.aliases.get(a);
         if (owner !== undefined && owner !== t.name) {

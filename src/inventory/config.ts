@@ -4,7 +4,8 @@ import type { Node } from 'yaml';
 import { isTransportName, TRANSPORT_NAMES, TRANSPORT_OPTIONS, type Field } from '../transports/options.js';
 import type { Target } from './types.js';
 import { show } from './errors.js';
-import { join, type Reader } from './yamlread.js';
+import { ALL_BOLT_OPTIONS, BOLT_TRANSPORT_OPTIONS, BOLT_TRANSPORTS, isBoltTransport, OPEN_TRANSPORTS } from './bolt-schema.js';
+import { join, unknownKey, type Reader } from './yamlread.js';
 import { isPlainObject } from '../util/objects.js';
 
 /** Config as written: nested plain maps whose leaves may still be plugin references. */
@@ -54,34 +55,47 @@ export function checkValue(
   return { ok: false, message: `expected ${field.expect}, got ${gotValue(key, value)}` };
 }
 
-/** Reads and checks a `config:` map. Bad entries are reported and left out. */
+/**
+ * Reads and checks a `config:` map. Bad entries are reported and left out. Bolt options regen does
+ * not use, and sections of Bolt transports regen does not run, get one warning each and are left out;
+ * `transport: docker` is kept, so a target using it fails when it is connected to (connect-target.ts).
+ */
 export function readConfig(r: Reader, node: Node | null, path: string): RawConfig {
   const out: RawConfig = {};
   if (r.isNull(node)) return out;
-  if (r.isPlugin(node)) {
-    r.fail(node, path, 'regen resolves _plugin references only for single config values, not a whole config map');
-    return out;
-  }
-  for (const e of r.known(node, path, ['transport', ...TRANSPORT_NAMES]) ?? []) {
+  const bolt = new Set<string>([...BOLT_TRANSPORTS, ...ALL_BOLT_OPTIONS]);
+  for (const e of r.boltKnown(node, path, ['transport', ...TRANSPORT_NAMES], bolt, 'a map of transport, ssh, winrm, local') ?? []) {
     const p = join(path, e.key);
     if (e.key === 'transport') {
       const v = r.scalar(e.value);
-      if (isTransportName(v)) out.transport = v;
-      else r.fail(e.value, p, `expected one of ${TRANSPORT_NAMES.join(', ')}, got ${r.describe(e.value)}`);
+      if (isTransportName(v) || isBoltTransport(v)) out.transport = v;
+      else r.fail(e.value, p, `expected one of ${TRANSPORT_NAMES.join(', ')} (or Bolt's ${BOLT_TRANSPORTS.filter((t) => !isTransportName(t)).join(', ')}, which regen does not run), got ${r.describe(e.value)}`);
       continue;
     }
     const transport = e.key;
     if (!isTransportName(transport)) continue;
     const section: RawConfig = {};
     if (!r.isNull(e.value)) {
-      for (const f of r.known(e.value, p, Object.keys(TRANSPORT_OPTIONS[transport])) ?? []) {
+      for (const f of r.boltKnown(e.value, p, Object.keys(TRANSPORT_OPTIONS[transport]), ALL_BOLT_OPTIONS) ?? []) {
         const value = readField(r, transport, f.key, f.value, join(p, f.key));
         if (value !== undefined) section[f.key] = value;
       }
     }
     out[transport] = section;
   }
+  for (const e of r.entries(node, path) ?? []) {
+    if (isBoltTransport(e.key) && !isTransportName(e.key)) checkForeignSection(r, e.key, e.value, join(path, e.key));
+  }
   return out;
+}
+
+/** A Bolt transport regen does not run (already warned about): its keys must still be that transport's. */
+function checkForeignSection(r: Reader, transport: (typeof BOLT_TRANSPORTS)[number], node: Node | null, path: string): void {
+  if (r.isNull(node) || OPEN_TRANSPORTS.includes(transport)) return;
+  const own = BOLT_TRANSPORT_OPTIONS[transport];
+  for (const e of r.entries(node, path, `a map of ${transport} options`) ?? []) {
+    if (!ALL_BOLT_OPTIONS.has(e.key)) r.fail(e.keyNode, join(path, e.key), unknownKey(e.key, own));
+  }
 }
 
 function readField(r: Reader, transport: keyof typeof TRANSPORT_OPTIONS, key: string, node: Node | null, path: string): unknown {

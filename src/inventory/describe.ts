@@ -6,7 +6,8 @@ import type { Target } from './types.js';
 export interface TargetDescription {
   name: string;
   uri: string | undefined;
-  transport: Target['config']['transport'];
+  /** The transport regen uses, or the Bolt transport regen does not run (the target fails when used). */
+  transport: string;
   host: string;
   alias: string[];
   groups: string[];
@@ -24,11 +25,11 @@ export function describeTarget(target: Target): TargetDescription {
   return {
     name: target.name,
     uri: target.uri,
-    transport,
+    transport: target.unsupportedTransport ?? transport,
     host: target.host,
     alias: [...target.alias],
     groups: [...target.groups],
-    config: redactConfig({ ...target.config[transport] } as Record<string, unknown>),
+    config: target.unsupportedTransport ? {} : redactConfig({ ...target.config[transport] } as Record<string, unknown>),
     vars,
     facts: structuredClone(target.facts),
   };

@@ -1,10 +1,10 @@
 // Loading an inventory file and resolving target specs against it.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel, groupTargets, type Model } from './build.js';
-import { InventoryError, Issues } from './errors.js';
+import { InventoryError, Issues, type Issue } from './errors.js';
 import { parseInventory } from './parse.js';
 import { ttyPrompt, type PluginContext, type PromptFn } from './plugins.js';
 import { expandSpec, specWords } from './specs.js';
@@ -28,15 +28,18 @@ export interface LoadOptions {
 
 export class Inventory {
   private readonly ctx: PluginContext;
+  /** Bolt options regen ignores and duplicate keys, each once, in file order: shown, never fatal. */
+  readonly warnings: readonly Issue[];
 
   constructor(
     /** The file read, as given. */
     readonly path: string,
-    private readonly model: Model,
+    private readonly model: Model & { warnings: Issue[] },
     private readonly options: LoadOptions = {},
     /** Set when the file does not exist (see LoadOptions.targetSpec): why names cannot resolve. */
     private readonly missing?: string,
   ) {
+    this.warnings = model.warnings;
     this.ctx = { env: options.env ?? process.env, prompt: options.prompt ?? ttyPrompt, cache: new Map() };
   }
 
@@ -63,24 +66,25 @@ export class Inventory {
     const words = specWords(spec, this.options.cwd ?? process.cwd(), issues);
     const selected = expandSpec(words, this.model, issues, this.missing);
     issues.throwIfAny();
-    const targets = selected.map(({ name, adhoc }) =>
-      buildTarget(this.model, name, adhoc ?? this.model.targets.get(name)!.uri, this.ctx, issues),
-    );
+    const targets = selected.map(({ name, adhoc }) => {
+      const known = this.model.targets.get(name);
+      return buildTarget(this.model, name, adhoc ?? known!.uri, this.ctx, issues, !adhoc && known?.nameOnly === true);
+    });
     issues.throwIfAny();
     return targets;
   }
 }
 
-function modelFrom(source: string, file: string): Model {
-  const { root, reader } = parseInventory(file, source);
+function modelFrom(source: string, file: string, options: LoadOptions): Model & { warnings: Issue[] } {
+  const { root, reader } = parseInventory(file, source, { dir: dirname(resolvePath(file)), env: options.env });
   const model = buildModel(root, reader.issues);
   reader.issues.throwIfAny();
-  return model;
+  return { ...model, warnings: reader.warnings.list };
 }
 
 /** Reads and checks an inventory given as text (`file` names it in error messages). */
 export function inventoryFromYaml(source: string, file: string, options: LoadOptions = {}): Inventory {
-  return new Inventory(file, modelFrom(source, file), options);
+  return new Inventory(file, modelFrom(source, file, options), options);
 }
 
 /** Loads and checks an inventory file; throws InventoryError with every problem found. */
@@ -93,7 +97,7 @@ export async function loadInventory(path: string, options: LoadOptions = {}): Pr
     if (code !== 'ENOENT') throw new InventoryError([{ file: path, message: `cannot read the inventory: ${(e as Error).message}` }]);
     const why = missingMessage(path);
     if (!onlyHosts(options)) throw new InventoryError([{ file: path, message: why }]);
-    return new Inventory(path, modelFrom('', path), options, why);
+    return new Inventory(path, modelFrom('', path, options), options, why);
   }
   return inventoryFromYaml(source, path, options);
 }

@@ -1,13 +1,15 @@
 // Reads inventory v2 YAML into group and target definitions, reporting every unknown key, bad type
 // and missing field with its position. Cross-references (names, aliases) are checked in build.ts.
 import type { Node } from 'yaml';
+import { BOLT_DATA_KEYS } from './bolt-schema.js';
 import type { Loc } from './errors.js';
 import { readConfig, type RawConfig } from './config.js';
 import { parseTargetUri, type ParsedUri } from './uri.js';
-import { join, Reader, unknownKey } from './yamlread.js';
+import { join, Reader, type ReaderOptions } from './yamlread.js';
 
-/** Bolt's rule for group names and aliases. */
-export const NAME_PATTERN = /^[a-z0-9_][a-z0-9_-]*$/;
+/** Bolt's rule for group names and aliases (Bolt 3.25+: any string without whitespace or commas). */
+export const NAME_PATTERN = /^[^\s,]+$/;
+export const NAME_RULE = 'a string without spaces or commas';
 
 export interface Data {
   config: RawConfig;
@@ -23,6 +25,8 @@ export interface TargetDef extends Data {
   alias: string[];
   /** Where each alias is written, by alias. */
   aliasLocs: Map<string, Loc>;
+  /** The target has a name but no uri: its name is its URI, and Bolt's `host` option may name the host. */
+  nameOnly: boolean;
   loc: Loc;
   path: string;
 }
@@ -47,22 +51,23 @@ const DATA_KEYS = ['config', 'vars', 'facts'];
 const TOP_KEYS = ['version', 'targets', 'groups', ...DATA_KEYS];
 const GROUP_KEYS = ['name', 'targets', 'groups', ...DATA_KEYS];
 const TARGET_KEYS = ['name', 'uri', 'alias', ...DATA_KEYS];
+/** Keys of Bolt's inventory (`features`, `plugin_hooks`, or a key of another level): warned about, ignored. */
+const BOLT_KEYS: ReadonlySet<string> = new Set(BOLT_DATA_KEYS);
+const v1 = (key: string) => (key === 'nodes' ? "'nodes' is inventory version 1; version 2 calls it 'targets'" : undefined);
 
-export function parseInventory(file: string, source: string): { root: GroupDef; reader: Reader } {
-  const r = new Reader(file, source);
+export function parseInventory(file: string, source: string, options: ReaderOptions = {}): { root: GroupDef; reader: Reader } {
+  const r = new Reader(file, source, options);
   const root: GroupDef = { name: 'all', loc: r.loc(r.root), path: '', targets: [], groups: [], config: {}, vars: {}, facts: {} };
-  // A syntax error leaves the tree unreliable: report it alone. Duplicate keys are checked with the rest.
-  if (r.isNull(r.root) || r.doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { root, reader: r };
-  const entries = r.entries(r.root, '(top level)', 'a map with version, groups, targets, config, vars, facts');
-  for (const e of entries ?? []) {
+  // A syntax error leaves the tree unreliable: report it alone.
+  if (r.isNull(r.root) || r.doc.errors.length > 0) return { root, reader: r };
+  const what = 'a map with version, groups, targets, config, vars, facts';
+  for (const e of r.boltKnown(r.root, '', TOP_KEYS, BOLT_KEYS, what, v1) ?? []) {
     if (e.key === 'version') {
       const v = r.scalar(e.value);
       if (v !== 2) {
         const hint = v === 1 ? " (version 1 inventories are not supported; migrate with 'bolt project migrate')" : '';
         r.fail(e.value, 'version', `expected 2, got ${r.describe(e.value)}${hint}`);
       }
-    } else if (!TOP_KEYS.includes(e.key)) {
-      r.fail(e.keyNode, e.key, unknownTopKey(e.key, TOP_KEYS));
     } else {
       readMember(r, root, e.key, e.value, e.key);
     }
@@ -97,27 +102,23 @@ function readData(r: Reader, node: Node | null, path: string, plugins: boolean):
 }
 
 function readGroup(r: Reader, node: Node, path: string): GroupDef | undefined {
-  const entries = r.entries(node, path, 'a group (a map with name, targets, groups, config, vars, facts)');
+  const entries = r.boltKnown(node, path, GROUP_KEYS, BOLT_KEYS, 'a group (a map with name, targets, groups, config, vars, facts)', v1);
   if (!entries) return undefined;
   const nameEntry = entries.find((e) => e.key === 'name');
   const name = nameEntry ? r.scalar(nameEntry.value) : undefined;
   if (!nameEntry) r.fail(node, path, "missing required key 'name' (every group needs a name)");
   else if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    r.fail(nameEntry.value, join(path, 'name'), `expected a group name of ${NAME_RULE}, got ${r.describe(nameEntry.value)}`);
+    r.fail(nameEntry.value, join(path, 'name'), `expected a group name: ${NAME_RULE}, got ${r.describe(nameEntry.value)}`);
   }
   const group: GroupDef = { name: String(name), loc: r.loc(node), path, targets: [], groups: [], config: {}, vars: {}, facts: {} };
   for (const e of entries) {
-    if (e.key === 'name') continue;
-    if (!GROUP_KEYS.includes(e.key)) r.fail(e.keyNode, join(path, e.key), unknownTopKey(e.key, GROUP_KEYS));
-    else readMember(r, group, e.key, e.value, join(path, e.key));
+    if (e.key !== 'name') readMember(r, group, e.key, e.value, join(path, e.key));
   }
   return typeof name === 'string' && NAME_PATTERN.test(name) ? group : undefined;
 }
 
-export const NAME_RULE = "lowercase letters, digits, '_' and '-' (not starting with '-')";
-
 function readTarget(r: Reader, node: Node, path: string): TargetDef | TargetRef | undefined {
-  const text = r.scalar(node);
+  const text = r.isPlugin(node) ? undefined : r.scalar(node);
   if (typeof text === 'string') {
     const parsed = parseTargetUri(text);
     if (!('error' in parsed)) return { kind: 'ref', text, loc: r.loc(node), path };
@@ -128,11 +129,11 @@ function readTarget(r: Reader, node: Node, path: string): TargetDef | TargetRef 
     r.fail(node, path, `expected a target (a URI string or a map), got ${r.describe(node)}`);
     return undefined;
   }
-  const entries = r.known(node, path, TARGET_KEYS, 'a target (a URI string or a map with name, uri, alias, config, vars, facts)');
+  const entries = r.boltKnown(node, path, TARGET_KEYS, BOLT_KEYS, 'a target (a URI string or a map with name, uri, alias, config, vars, facts)');
   if (!entries) return undefined;
   const get = (k: string) => entries.find((e) => e.key === k);
   const def: TargetDef = {
-    kind: 'def', name: '', uri: { host: '', safe: '' }, alias: [], aliasLocs: new Map(), loc: r.loc(node), path, config: {}, vars: {}, facts: {},
+    kind: 'def', name: '', uri: { host: '', safe: '' }, alias: [], aliasLocs: new Map(), nameOnly: false, loc: r.loc(node), path, config: {}, vars: {}, facts: {},
   };
   let ok = true;
   const bad = (at: Node | null, p: string, message: string): false => {
@@ -141,14 +142,16 @@ function readTarget(r: Reader, node: Node, path: string): TargetDef | TargetRef 
   };
   const uriEntry = get('uri');
   if (uriEntry) {
-    const uri = r.scalar(uriEntry.value);
+    const uri = r.loadTimeScalar(uriEntry.value, join(path, 'uri'));
+    if (uri === undefined && r.isPlugin(uriEntry.value)) return undefined;
     const parsed = typeof uri === 'string' ? parseTargetUri(uri) : { error: `expected a URI string, got ${r.describe(uriEntry.value)}` };
     if ('error' in parsed) ok = bad(uriEntry.value, join(path, 'uri'), parsed.error);
     else def.uri = parsed;
   }
   const nameEntry = get('name');
   if (nameEntry) {
-    const name = r.scalar(nameEntry.value);
+    const name = r.loadTimeScalar(nameEntry.value, join(path, 'name'));
+    if (name === undefined && r.isPlugin(nameEntry.value)) return undefined;
     const problem = targetNameProblem(name);
     if (problem) ok = bad(nameEntry.value, join(path, 'name'), `${problem}, got ${r.describe(nameEntry.value)}`);
     else def.name = name as string;
@@ -159,6 +162,7 @@ function readTarget(r: Reader, node: Node, path: string): TargetDef | TargetRef 
     const parsed = parseTargetUri(def.name);
     if ('error' in parsed) ok = bad(nameEntry.value, join(path, 'name'), `${parsed.error} (give the target a 'uri')`);
     else def.uri = parsed;
+    def.nameOnly = true;
   }
   const aliasEntry = get('alias');
   if (aliasEntry) def.aliasLocs = readAliases(r, aliasEntry.value, join(path, 'alias'));
@@ -186,8 +190,4 @@ export function targetNameProblem(name: unknown): string | undefined {
   return undefined;
 }
 
-function unknownTopKey(key: string, allowed: string[]): string {
-  if (key === 'features' || key === 'plugin_hooks') return `'${key}' is a Bolt key regen does not use; remove it`;
-  if (key === 'nodes') return "'nodes' is inventory version 1; version 2 calls it 'targets'";
-  return unknownKey(key, allowed);
-}
+

@@ -67,7 +67,7 @@ describe('_plugin: env_var', () => {
     expect(problems(() => load(bad))).toEqual([
       "inventory.yaml:3:35: config.ssh.password.name: unknown env_var parameter 'name'; expected one of: var, default, optional",
       "inventory.yaml:3:17: config.ssh.password: the env_var plugin needs 'var'",
-      "inventory.yaml:4:13: config.ssh.user._plugin: unknown plugin 'vault'; regen supports env_var and prompt",
+      "inventory.yaml:4:13: config.ssh.user._plugin: Bolt plugin 'vault' is not implemented by regen; regen implements the env_var, prompt and yaml plugins only (it talks to no inventory service): write the targets or values into the inventory, for example from the output of 'bolt inventory show --targets all --detail' where Bolt runs, or keep them in another YAML file included with { _plugin: yaml, filepath: FILE }",
     ]);
   });
 });

@@ -1,9 +1,66 @@
-// `_plugin` references for secrets: env_var and prompt (the two Bolt plugins regen supports).
-// References are parsed and checked when the inventory loads, but only resolved for the targets a
-// command selects, so nobody is prompted for a password the run will not use.
+// `_plugin` references: env_var and prompt for secrets, yaml to compose an inventory from files (the
+// Bolt plugins regen implements; none of them needs the network). env_var and prompt are parsed and
+// checked when the inventory loads, but only resolved for the targets a command selects, so nobody is
+// prompted for a password the run will not use; yaml is read when the inventory loads (yamlread.ts).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Node } from 'yaml';
-import { show, type Loc } from './errors.js';
+import { didYouMean, show, type Loc } from './errors.js';
+
+/** What to do about a Bolt plugin regen does not implement. */
+export const BOLT_PLUGIN_HINT =
+  "regen implements the env_var, prompt and yaml plugins only (it talks to no inventory service): write the targets " +
+  "or values into the inventory, for example from the output of 'bolt inventory show --targets all --detail' where Bolt " +
+  'runs, or keep them in another YAML file included with { _plugin: yaml, filepath: FILE }';
+
+/** Why a `_plugin` map cannot stand where a map or list of the inventory itself is expected. */
+export function pluginHere(name: unknown, what: string): string {
+  if (name === 'env_var' || name === 'prompt') {
+    return `the ${name} plugin gives one value (a secret in config or vars, a target's uri or name), not ${what}`;
+  }
+  const which = typeof name === 'string' ? `'${name}'` : show(name);
+  return `Bolt plugin ${which} is not implemented by regen; ${BOLT_PLUGIN_HINT}`;
+}
+
+/** The deepest chain of yaml plugin files (a file including itself would loop). */
+const MAX_INCLUDE_DEPTH = 8;
+
+/**
+ * Reads the file a `{ _plugin: yaml, filepath: FILE }` reference names, relative to `dir` (the
+ * inventory's directory). Undefined with an issue reported when the reference or the file is unusable.
+ */
+export function includeFile(
+  params: Record<string, { value: unknown; node: Node }>,
+  dir: string,
+  depth: number,
+  fail: (at: Node | undefined, message: string) => void,
+): { file: string; text: string } | undefined {
+  let ok = true;
+  for (const [key, { node }] of Object.entries(params)) {
+    if (key === '_plugin' || key === 'filepath') continue;
+    fail(node, `unknown yaml plugin parameter '${key}'${didYouMean(key, ['filepath'])}; expected: filepath`);
+    ok = false;
+  }
+  const filepath = params.filepath?.value;
+  if (typeof filepath !== 'string' || filepath === '') {
+    fail(params.filepath?.node, `the yaml plugin needs 'filepath': the YAML file to read, relative to ${dir}`);
+    return undefined;
+  }
+  if (!ok) return undefined;
+  if (depth >= MAX_INCLUDE_DEPTH) {
+    fail(params.filepath.node, `yaml plugin files include each other more than ${MAX_INCLUDE_DEPTH} deep (does '${filepath}' include itself?)`);
+    return undefined;
+  }
+  const file = resolve(dir, filepath);
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    fail(params.filepath.node, `yaml plugin: cannot read ${file}: ${why} (filepath is relative to the inventory's directory, ${dir})`);
+    return undefined;
+  }
+}
 
 export type PromptFn = (message: string) => string;
 
@@ -75,7 +132,7 @@ export function readPluginParams(
 ): PluginRef | undefined {
   const name = params._plugin;
   if (name.value !== 'env_var' && name.value !== 'prompt') {
-    fail(name.node, `${path}._plugin`, `unknown plugin ${show(name.value)}; regen supports env_var and prompt`);
+    fail(name.node, `${path}._plugin`, `Bolt plugin ${show(name.value)} is not implemented by regen; ${BOLT_PLUGIN_HINT}`);
     return undefined;
   }
   const spec: Record<string, string> = PARAMS[name.value];

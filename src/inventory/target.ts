@@ -10,10 +10,11 @@ import { collectData, groupsOf } from './precedence.js';
 import type { Target, TargetConfig } from './types.js';
 import type { ParsedUri } from './uri.js';
 
-export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: PluginContext, issues: Issues): Target {
+export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: PluginContext, issues: Issues, nameOnly = false): Target {
   const data = collectData(model.root, name);
   const configured = data.config.transport;
   const transport: TransportName = uri.transport ?? (isTransportName(configured) ? configured : 'ssh');
+  const foreign = uri.foreign ?? (uri.transport === undefined && !isTransportName(configured) && typeof configured === 'string' ? configured : undefined);
   const section = (t: TransportName): RawConfig => {
     const raw = data.config[t];
     const checked = typeof raw === 'object' && raw !== null ? (raw as RawConfig) : {};
@@ -32,16 +33,19 @@ export function buildTarget(model: Model, name: string, uri: ParsedUri, ctx: Plu
     if (value !== undefined) vars[k] = value;
   }
   const alias = [...(aliasesOf(model).get(name) ?? [])];
+  // As Bolt (Target#host): the URI's host, or the `host` option when the target is written as a name only.
+  const optionHost = (config[transport] as { host?: string }).host;
   const target: Target = {
     name,
     uri: uri.safe,
-    host: uri.host,
+    host: nameOnly && optionHost !== undefined ? optionHost : uri.host,
     alias,
     config,
     vars,
     facts: data.facts,
     groups: groupsOf(model.root, name),
   };
+  if (foreign !== undefined) target.unsupportedTransport = foreign;
   if (secretVars.size > 0) target.secretVars = [...secretVars];
   return target;
 }

@@ -23,6 +23,11 @@ export interface Target {
   facts: Record<string, unknown>;
   /** Names of every group the target belongs to, outermost first (`all` first). */
   groups: string[];
+  /**
+   * A Bolt transport regen does not run (`docker://`, `transport: pcp`): set, the target is accepted
+   * and shown, and fails when regen connects to it.
+   */
+  unsupportedTransport?: string;
   /** Top-level vars whose value came from a `_plugin` (secrets): shown as '[redacted]'. */
   secretVars?: string[];
 }

@@ -19,9 +19,11 @@ describe('target URIs', () => {
   });
 
   it('rejects what cannot be a target', () => {
-    expect(parseTargetUri('docker://web')).toEqual({
-      error: "unsupported transport 'docker' in 'docker://web'; regen supports ssh://, winrm://, winrms:// and local://",
+    expect(parseTargetUri('telnet://web')).toEqual({
+      error: "unsupported transport 'telnet' in 'telnet://web'; regen supports ssh://, winrm://, winrms:// and local://",
     });
+    // Bolt's other transports are accepted here; such a target fails when regen connects to it.
+    expect(parseTargetUri('docker://web')).toEqual({ foreign: 'docker', host: 'web', safe: 'docker://web' });
     expect(parseTargetUri('host:99999')).toEqual({ error: "cannot parse target URI 'host:99999' (expected [transport://][user@]host[:port])" });
     expect(parseTargetUri('ssh://host:0')).toEqual({ error: "target URI 'ssh://host:0' has port 0; expected 1-65535" });
     expect(parseTargetUri('ssh://host/tmp')).toMatchObject({ error: expect.stringContaining('has a path') });

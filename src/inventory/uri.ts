@@ -1,6 +1,7 @@
 // Target URIs: `ssh://user@host:port`, `winrm://host:5985`, `winrms://host` (WinRM over HTTPS),
 // `local://name`, or a bare `[user@]host[:port]` whose transport comes from config (default ssh).
 import type { TransportName } from '../transports/types.js';
+import { isBoltTransport } from './bolt-schema.js';
 
 export interface ParsedUri {
   /** Set only when the URI names a scheme; otherwise the config decides. */
@@ -11,6 +12,8 @@ export interface ParsedUri {
   port?: number;
   /** true for winrms:// */
   ssl?: boolean;
+  /** A Bolt transport regen does not run (docker://, pcp://, ...): the target fails when connected to. */
+  foreign?: string;
   /** The URI as written, minus any password: safe to use as a name and to print. */
   safe: string;
 }
@@ -21,7 +24,8 @@ export function parseTargetUri(text: string): ParsedUri | { error: string } {
   if (text === '') return { error: 'empty target URI' };
   if (/[\s,]/.test(text)) return { error: `target URI '${text}' contains a space or a comma` };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1];
-  if (scheme && !(scheme.toLowerCase() in SCHEMES)) {
+  const foreign = scheme && !(scheme.toLowerCase() in SCHEMES) ? scheme.toLowerCase() : undefined;
+  if (foreign && !isBoltTransport(foreign)) {
     return { error: `unsupported transport '${scheme}' in '${text}'; regen supports ssh://, winrm://, winrms:// and local://` };
   }
   let url: URL;
@@ -40,7 +44,8 @@ export function parseTargetUri(text: string): ParsedUri | { error: string } {
   url.password = '';
   const safe = scheme ? url.href.replace(/\/$/, '') : url.href.slice('ssh://'.length).replace(/\/$/, '');
   const out: ParsedUri = { host: url.hostname, safe };
-  if (scheme) out.transport = SCHEMES[scheme.toLowerCase()];
+  if (foreign) out.foreign = foreign;
+  else if (scheme) out.transport = SCHEMES[scheme.toLowerCase()];
   if (scheme?.toLowerCase() === 'winrms') out.ssl = true;
   if (url.username) out.user = decodeURIComponent(url.username);
   if (password !== undefined) out.password = password;

@@ -13,7 +13,11 @@ export class ConnectionPool {
   get(target: Target): Promise<Connection> {
     let connection = this.open.get(target.name);
     if (!connection) {
-      connection = this.connector(connectTargetOf(target));
+      try {
+        connection = this.connector(connectTargetOf(target));
+      } catch (e) {
+        connection = Promise.reject(e);
+      }
       // A failed connection is not cached: a later step may retry after the admin fixed it.
       connection.catch(() => this.open.delete(target.name));
       this.open.set(target.name, connection);

@@ -2,7 +2,7 @@
 // open a log and a connection pool, run (Ctrl-C stops between steps), record the targets' outcomes for
 // --rerun and the result in the log. What to print and which exit code are the caller's.
 import path from 'node:path';
-import { loadInventory, secretValues } from '../inventory/index.js';
+import { formatIssue, loadInventory, secretValues } from '../inventory/index.js';
 import type { PlanResult } from '../plans/result.js';
 import type { Plan } from '../plans/types.js';
 import { PlanLibrary } from '../plans/validate.js';
@@ -29,6 +29,8 @@ export interface PlanRunRequest {
   resume?: boolean;
   breakLock?: boolean;
   timeoutSeconds?: number;
+  /** Told the inventory's warnings (file:line: path: message) once it is loaded, before anything runs. */
+  onWarnings?: (warnings: string[]) => void;
   /** Told when Ctrl-C (SIGINT) or SIGTERM arrives: the run then stops its running commands and ends. */
   onInterrupt?: (signal: NodeJS.Signals) => void;
 }
@@ -43,6 +45,7 @@ export interface PlanRun {
 export async function runPlanService(req: PlanRunRequest): Promise<PlanRun> {
   const { plan, params } = req;
   const inventory = await loadInventory(req.inventory, { targetSpec: typeof params.targets === 'string' ? params.targets : undefined });
+  req.onWarnings?.(inventory.warnings.map(formatIssue));
   const ctx = newRunContext({ stateDir: req.stateDir, label: `plan-${plan.name}`, reporter: req.reporter, dryRun: req.dryRun, timeoutSeconds: req.timeoutSeconds });
   const controller = new AbortController();
   // The first Ctrl-C stops the running commands on the targets and ends the run with its journal written;

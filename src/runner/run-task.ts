@@ -87,7 +87,7 @@ function describeFailure(e: unknown, target: Target, task: Task): RegenError {
     return {
       kind: `regen/${e.kind}`,
       msg: `${target.name}: could not run task '${task.name}': ${e.message}${e.hint ? ` (${e.hint})` : ''}`,
-      details: { transport: target.config.transport, host: target.host },
+      details: { transport: target.unsupportedTransport ?? target.config.transport, host: target.host },
     };
   }
   return { kind: 'regen/error', msg: `${target.name}: task '${task.name}': ${(e as Error).message ?? String(e)}` };

@@ -9,7 +9,7 @@ import ssh2, { type ParsedKey } from 'ssh2';
 const { utils } = ssh2;
 import type { RunAs } from '../posix/wrap.js';
 import { TransportError, type TargetFor } from '../types.js';
-import type { SshConfig } from './options.js';
+import { parseJump, type SshConfig } from './options.js';
 
 export interface SshSettings {
   host: string;
@@ -26,6 +26,8 @@ export interface SshSettings {
   runAs?: RunAs;
   connectTimeoutMs: number;
   maxChannels: number;
+  /** The jump host (proxyjump), reached with the same keys, password and known_hosts as the target. */
+  jump?: { host: string; port: number; user: string };
 }
 
 export function sshSettings(target: TargetFor<'ssh'>): SshSettings {
@@ -48,6 +50,7 @@ export function sshSettings(target: TargetFor<'ssh'>): SshSettings {
     throw new TransportError('connect', target.name, `max-channels must be a positive integer, not ${maxChannels}`, 'Fix max-channels in the inventory.');
   }
   const check = c['host-key-check'] ?? true;
+  const jump = c.proxyjump !== undefined ? parseJump(c.proxyjump) : undefined;
   return {
     host: target.host,
     port: c.port ?? 22,
@@ -62,6 +65,7 @@ export function sshSettings(target: TargetFor<'ssh'>): SshSettings {
     runAs,
     connectTimeoutMs: (c['connect-timeout'] ?? 10) * 1000,
     maxChannels,
+    ...(jump && { jump: { host: jump.host, port: jump.port ?? 22, user: jump.user ?? user } }),
   };
 }
 

@@ -5,6 +5,7 @@ import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type Client as Ss
 
 // ssh2 is CommonJS: Node's ESM loader only exposes its default export at run time.
 const { Client } = ssh2;
+import type { Duplex } from 'node:stream';
 import { TransportError } from '../types.js';
 import type { SshSettings } from './config.js';
 import {
@@ -27,7 +28,38 @@ const HOST_KEY_ALGOS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
-export function openClient(s: SshSettings, targetName: string): Promise<SshClient> {
+/**
+ * With proxyjump, the jump host is connected to first (host key checked, same credentials), and the
+ * target's SSH session runs inside a direct-tcpip channel of it; closing the target closes the jump.
+ */
+export async function openClient(s: SshSettings, targetName: string): Promise<SshClient> {
+  if (!s.jump) return openDirect(s, targetName);
+  const jumpAt = `${s.jump.user}@${s.jump.host}:${s.jump.port}`;
+  const jump = await openDirect({ ...s, ...s.jump, jump: undefined }, targetName).catch((e: unknown) => {
+    if (e instanceof TransportError) throw new TransportError(e.kind, targetName, `proxyjump ${jumpAt}: ${e.message}`, e.hint);
+    throw e;
+  });
+  let sock: Duplex;
+  try {
+    sock = await new Promise<Duplex>((resolve, reject) =>
+      jump.forwardOut('127.0.0.1', 0, s.host, s.port, (err, stream) => (err ? reject(err) : resolve(stream))),
+    );
+  } catch (e) {
+    jump.end();
+    throw new TransportError('connect', targetName, `proxyjump ${jumpAt} could not open a tunnel to ${s.host}:${s.port}: ${(e as Error).message}`,
+      `Check that ${s.jump.host} can reach ${s.host}:${s.port} and that its sshd allows TCP forwarding (AllowTcpForwarding).`);
+  }
+  try {
+    const client = await openDirect(s, targetName, sock);
+    client.once('close', () => jump.end());
+    return client;
+  } catch (e) {
+    jump.end();
+    throw e;
+  }
+}
+
+function openDirect(s: SshSettings, targetName: string, sock?: Duplex): Promise<SshClient> {
   const where = `${s.user}@${s.host}:${s.port}`;
   const name = lookupName(s.host, s.port);
   const entries = s.hostKeyCheck === false ? [] : loadKnownHosts(s.knownHosts);
@@ -105,6 +137,7 @@ export function openClient(s: SshSettings, targetName: string): Promise<SshClien
     keepaliveCountMax: 4,
     hostVerifier,
     authHandler,
+    ...(sock && { sock }),
     ...(preferred.length > 0 ? { algorithms: { serverHostKey: { prepend: preferred } as never } } : {}),
   };
 

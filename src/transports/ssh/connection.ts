@@ -69,11 +69,20 @@ export class SshConnection implements Connection {
     let release: () => void;
     let stream: ClientChannel;
     let refusals = 0;
+    let exit: Exit = { code: null, signal: null };
     for (;;) {
       release = await this.limiter.acquire(control, signal);
       try {
         stream = await new Promise<ClientChannel>((resolve, reject) => {
-          this.client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+          this.client.exec(line, (err, ch) => {
+            if (err) return reject(err);
+            // At once, not after the await: packets arriving together (a proxyjump tunnel delivers them
+            // so) can carry the exit status in the same tick as the channel's opening.
+            ch.on('exit', (code: number | null, sig?: string) => {
+              exit = typeof code === 'number' ? { code, signal: null } : { code: null, signal: sig ?? null };
+            });
+            resolve(ch);
+          });
         });
         this.established++;
         break;
@@ -98,16 +107,12 @@ export class SshConnection implements Connection {
     }
     stream.on('error', () => {});
     stream.stderr.on('error', () => {});
-    let exit: Exit = { code: null, signal: null };
     const done = new Promise<Exit>((resolve, reject) => {
       const onDrop = (err: TransportError) => {
         release();
         reject(err);
       };
       this.running.add(onDrop);
-      stream.on('exit', (code: number | null, sig?: string) => {
-        exit = typeof code === 'number' ? { code, signal: null } : { code: null, signal: sig ?? null };
-      });
       stream.once('close', () => {
         this.established--;
         this.running.delete(onDrop);

@@ -2,6 +2,8 @@
 import { absPath, int, port, seconds, secret, text, type Field, type OptionTable } from '../fields.js';
 
 export interface SshConfig {
+  /** Bolt's `host`: the host to reach when the target is written as a name without a uri. */
+  host?: string;
   user?: string;
   port?: number;
   password?: string;
@@ -16,6 +18,8 @@ export interface SshConfig {
   /** regen extension: open channels per connection (OpenSSH's default MaxSessions is 10). */
   'max-channels'?: number;
   tmpdir?: string;
+  /** Bolt's `proxyjump`: `[user@]host[:port]` of a jump host the connection is tunnelled through. */
+  proxyjump?: string;
 }
 
 const privateKey: Field<NonNullable<SshConfig['private-key']>> = {
@@ -26,6 +30,7 @@ const privateKey: Field<NonNullable<SshConfig['private-key']>> = {
 };
 
 export const SSH_OPTIONS: OptionTable<SshConfig> = {
+  host: text,
   user: text,
   port,
   password: secret,
@@ -41,4 +46,21 @@ export const SSH_OPTIONS: OptionTable<SshConfig> = {
   'connect-timeout': seconds,
   'max-channels': int(1, 64),
   tmpdir: absPath,
+  proxyjump: {
+    expect: 'a jump host as [user@]host[:port] or ssh://[user@]host[:port]',
+    check: (v): v is string => typeof v === 'string' && parseJump(v) !== undefined,
+  },
 };
+
+/** A proxyjump value's parts, or undefined when it is not `[ssh://][user@]host[:port]`. */
+export function parseJump(v: string): { host: string; port?: number; user?: string } | undefined {
+  if (v === '' || /[\s,]/.test(v) || (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.startsWith('ssh://'))) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v.startsWith('ssh://') ? v : `ssh://${v}`);
+  } catch {
+    return undefined;
+  }
+  if (!url.hostname || url.password || (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) return undefined;
+  return { host: url.hostname, ...(url.port && { port: Number(url.port) }), ...(url.username && { user: decodeURIComponent(url.username) }) };
+}
