@@ -80,7 +80,7 @@ async function executePlan(plan: Plan, params: Record<string, unknown>, args: Pl
 /** Prints a plan run (the tree's summary, or one JSON document) and gives its exit code. */
 export function reportPlanRun(run: PlanRun, format: Format, base: string): number {
   const { result, logDir, elapsedMs } = run;
-  if (format === 'json') printJson({ ...result, log_dir: logDir, elapsed_ms: elapsedMs });
+  if (format === 'json') printJson({ ...result, log_dir: logDir, elapsed_ms: elapsedMs, elapsed_time: Math.floor(elapsedMs / 1000) });
   else printPlanResult(result, { base, verification: run.plan.verification }, logDir, elapsedMs);
   return planExitCode(result);
 }

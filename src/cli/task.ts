@@ -9,7 +9,7 @@ import type { Task } from '../tasks/types.js';
 import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
 import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
-import { printHumanResults, printJson } from './output.js';
+import { printHumanResults, printJson, withElapsedTime } from './output.js';
 
 interface TaskArgs extends GlobalArgs {
   name?: string;
@@ -56,7 +56,7 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
   try {
     const items = await runTask(task, targets, (t) => perTarget.get(t.name)!, ctx, { concurrency: args.concurrency });
     recordRun(rerunFile(args), `task ${task.name}`, items);
-    const summary = { items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir };
+    const summary = withElapsedTime({ items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir });
     if (args.format === 'json') printJson(summary);
     else printHumanResults(summary);
     return items.some((i) => i.status === 'failure') ? EXIT_TARGET_FAILED : EXIT_OK;
