@@ -3,7 +3,8 @@ import type { Argv } from 'yargs';
 import type { CommandSpec } from './commands.js';
 import { recordRun } from '../runner/rerun.js';
 import { runTask } from '../runner/run-task.js';
-import { findTask, loadTasks } from '../tasks/load.js';
+import { findTask, implementationsOf } from '../tasks/load.js';
+import { loadTaskLibrary } from '../tasks/modulepath.js';
 import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
 import type { Task } from '../tasks/types.js';
 import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
@@ -15,6 +16,8 @@ interface TaskArgs extends GlobalArgs {
   name?: string;
   words: string[];
   params?: string;
+  modulepath?: string;
+  project?: string;
 }
 
 export function taskCommand(y: Argv, spec: CommandSpec) {
@@ -24,7 +27,9 @@ export function taskCommand(y: Argv, spec: CommandSpec) {
     (cmd) => withRunOptions(cmd)
       .positional('name', { type: 'string', describe: 'A task name, or list / show / run' })
       .positional('words', { type: 'string', array: true, default: [], describe: 'key=value parameters' })
-      .option('params', { type: 'string', describe: 'Parameters as a JSON object, or @file holding one' })
+      .option('params', { type: 'string', describe: 'Parameters as a JSON object, @file holding one, or - to read it from stdin' })
+      .option('project', { type: 'string', describe: 'Bolt project directory whose modules/ and .modules/ hold more tasks (default: the working directory)' })
+      .option('modulepath', { type: 'string', describe: 'Module directories, colon-separated, searched instead of the project\'s modules/' })
       .example('$0 task list', 'List the tasks of the bundle')
       .example('$0 task show cert_list', 'Show what a task does and its parameters')
       .example('$0 task service -t agents name=pe-puppet action=status', 'Query a service on every agent')
@@ -36,7 +41,9 @@ export function taskCommand(y: Argv, spec: CommandSpec) {
 }
 
 async function runTaskCommand(args: TaskArgs): Promise<number> {
-  const tasks = loadTasks();
+  const library = loadTaskLibrary({ project: args.project, modulepath: args.modulepath });
+  for (const w of library.warnings) process.stderr.write(`Warning: ${w}\n`);
+  const tasks = library.tasks;
   const [first, ...rest] = [args.name ?? '', ...args.words];
   if (first === 'list') return listTasks(tasks, args);
   if (first === 'show') return showTask(findTask(tasks, rest[0] ?? missing('regen task show NAME')), args);
@@ -101,7 +108,7 @@ function showTask(task: Task, args: TaskArgs): number {
     const dflt = spec.default === undefined ? fromProfile : `  (default: ${JSON.stringify(spec.default)})`;
     out.push(`  ${name}  ${spec.type ?? 'Any'}${dflt}${spec.sensitive ? '  [sensitive]' : ''}`, `      ${spec.description ?? ''}`);
   }
-  const impls = (meta.implementations ?? []).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);
+  const impls = implementationsOf(task).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);
   out.push('', `Implementations: ${impls.join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT_OK;

@@ -47,7 +47,7 @@ export function findTask(tasks: Map<string, Task>, requested: string): Task {
   // "service::linux" must not be pointed at regen's own "service": a module-qualified name only matches
   // names of the same module.
   const module = name.includes('::') ? name.split('::')[0] : undefined;
-  const candidates = [...tasks.keys()].filter((n) => !module || n === module || n.startsWith(`${module}::`));
+  const candidates = [...tasks.values()].filter((t) => !module || (t.module ?? MODULE_NAME) === module).map((t) => t.name);
   const near = candidates.filter((n) => n.includes(name) || name.includes(n) || editDistance(n, name) <= 2);
   const hint = near.length > 0
     ? ` Did you mean: ${near.join(', ')}?`
