@@ -37,7 +37,10 @@ export function withBoltFlags<T>(y: Argv<T>) {
     .option('password-prompt', { type: 'boolean', hidden: true })
     .option('sudo-password-prompt', { type: 'boolean', hidden: true })
     .middleware((argv) => {
-      if (typeof argv.inventoryfile === 'string') (argv as Record<string, unknown>).inventory = argv.inventoryfile;
+      const args = argv as Record<string, unknown>;
+      if (typeof argv.inventoryfile === 'string') args.inventory = argv.inventoryfile;
+      // yargs drops the '-' of Bolt's `--params -` and leaves an empty value.
+      if (args.params === '' && stdinParams(process.argv)) args.params = '-';
     })
     .check((argv) => {
       for (const [flag, instead] of Object.entries(REFUSED)) {
@@ -50,6 +53,10 @@ export function withBoltFlags<T>(y: Argv<T>) {
       }
       return true;
     });
+}
+
+function stdinParams(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--params=-' || (a === '--params' && argv[i + 1] === '-'));
 }
 
 /** Applies the Bolt flags to a target's (already cloned) config; flags win over the inventory, as in Bolt. */

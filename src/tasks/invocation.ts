@@ -48,10 +48,11 @@ function posixWrapper(impl: ResolvedImplementation, params: Params, options: Inv
   const timeout = options.timeoutSeconds
     ? `if command -v timeout >/dev/null 2>&1; then set -- timeout -k 5 ${Math.ceil(options.timeoutSeconds)}; else set --; fi\n`
     : 'set --\n';
+  const template = `regen.${options.tag ? `${options.tag}.` : ''}XXXXXXXX`;
   const lines = [
     'set -u',
     'umask 077',
-    `regen_dir=$(mktemp -d "${options.tmpdir ? shellQuote(options.tmpdir) : '${TMPDIR:-/tmp}'}/regen.${options.tag ? `${options.tag}.` : ''}XXXXXXXX") || {`,
+    `regen_dir=$(mktemp -d ${options.tmpdir ? shellQuote(`${options.tmpdir}/${template}`) : `"\${TMPDIR:-/tmp}/${template}"`}) || {`,
     `  echo '{"_error":{"kind":"regen/tmpdir","msg":"cannot create a private temporary directory on the target; set tmpdir in the inventory"}}'`,
     '  exit 125',
     '}',
