@@ -163,13 +163,22 @@ export function resolveImplementation(task: Task, shell: 'posix' | 'powershell')
     installPath: `${task.module ?? MODULE_NAME}/tasks/${impl.name}`,
     contents: readFileSync(path.join(dir, impl.name), 'utf8'),
   };
-  const files = [...(task.metadata.files ?? []), ...(impl.files ?? [])].map((f) => {
+  const files = [...(task.metadata.files ?? []), ...(impl.files ?? [])].flatMap((f) => {
     const source = sharedFilePath(f, task.moduleRoots);
     if (!source) throw new TaskError([`task '${task.name}': file ${f} names a module that is not on the modulepath`]);
-    return { installPath: installPathOf(f), contents: readFileSync(source, 'utf8') };
+    // Bolt: an entry ending in '/' is a directory, delivered with everything under it.
+    if (f.endsWith('/')) return filesUnder(source).map((rel) => ({ installPath: `${f}${rel}`, contents: readFileSync(path.join(source, rel), 'utf8') }));
+    return [{ installPath: installPathOf(f), contents: readFileSync(source, 'utf8') }];
   });
   const inputMethod = impl.input_method ?? task.metadata.input_method ?? (shell === 'powershell' ? 'powershell' : 'both');
   return { task, shell, script, files, inputMethod };
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    return e.isDirectory() ? filesUnder(dir, rel) : [rel];
+  });
 }
 
 function extensionFits(file: string, shell: 'posix' | 'powershell'): boolean {

@@ -71,11 +71,11 @@ describe('regen task with a Bolt project', () => {
       expect(value.greeting).toBe('helper from othermod: bob');
     });
 
-    it(`${target}: a helper in the module's lib/ runs from $PT__installdir/instdir/lib/`, async () => {
+    it(`${target}: a helper in the module's lib/ directory (files: ["instdir/lib/"]) runs from $PT__installdir/instdir/lib/`, async () => {
       const r = await run('task', 'instdir::tool', '-t', target);
       expect(r.code, r.stderr).toBe(0);
       const value = itemFor(json(r), target).value;
-      expect(value).toMatchObject({ tool: 'ran', task: 'instdir::tool' });
+      expect(value).toMatchObject({ tool: 'ran', task: 'instdir::tool', version: '1.2.3' });
       expect(value.script).toMatch(/^\/tmp\/regen\.[^/]+\/instdir\/lib\/tool\.sh$/);
     });
 
