@@ -49,7 +49,7 @@ describe('regen task with a Bolt project', () => {
     expect(list.stderr).toMatch(/Warning: .*badmeta\/tasks\/bad\.json: task 'badmeta::bad' skipped: not valid JSON/);
     const show = await regen(['task', 'show', 'hello::init'], { cwd: project });
     expect(show.code).toBe(0);
-    expect(show.stdout).toContain('Implementations: init.sh (any)');
+    expect(show.stdout).toContain('Implementations: init.ps1 (any), init.sh (any)');
   });
 
   for (const target of ['remote', 'localhost']) {
