@@ -46,7 +46,7 @@ export const COMMANDS: CommandSpec[] = [
 ];
 
 /** Options that may come before the command word and take a value (`regen -i FILE plan ...`). */
-const GLOBAL_VALUE_OPTIONS = new Set(['-i', '--inventory', '--format']);
+const GLOBAL_VALUE_OPTIONS = new Set(['-i', '--inventory', '--inventoryfile', '--format']);
 
 /**
  * The command the arguments name: the first word that is one of COMMANDS (options of any command may come

@@ -9,10 +9,11 @@ import { silentReporter, type Reporter } from '../runner/reporter.js';
 import { targetsToRerun, type RerunFilter } from '../runner/rerun.js';
 import { RunLog } from '../runner/run-log.js';
 import type { RunContext } from '../runner/run-task.js';
+import { applyBoltFlags, withBoltFlags, type BoltFlagArgs } from './bolt-flags.js';
 import { UsageError } from './errors.js';
 import { noteWarnings, type Format } from './output.js';
 
-export interface GlobalArgs {
+export interface GlobalArgs extends BoltFlagArgs {
   inventory: string;
   targets?: string;
   rerun?: RerunFilter;
@@ -26,10 +27,10 @@ export interface GlobalArgs {
 }
 
 export function withRunOptions<T>(y: Argv<T>) {
-  return y
+  return withBoltFlags(y)
     .option('targets', { alias: 't', type: 'string', describe: 'Targets: names, aliases, groups, globs, comma lists or @file' })
     .option('rerun', { type: 'string', choices: ['failure', 'success', 'all'] as const, describe: 'Targets from the last run: failure re-runs exactly the failed ones' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'No-op mode: report what would change, change nothing' })
+    .option('dry-run', { alias: 'noop', type: 'boolean', default: false, describe: 'No-op mode: report what would change, change nothing' })
     .option('concurrency', { alias: 'c', type: 'number', default: 10, describe: 'Targets worked on at once' })
     .option('run-as', { type: 'string', describe: 'User to run as on the targets (through sudo)' })
     .option('timeout', { type: 'number', describe: 'Seconds a task may run on a target before it is stopped' })
@@ -64,6 +65,7 @@ export async function selectTargets(args: GlobalArgs, defaultSpec?: string): Pro
 /** Command-line flags win over the inventory, as in Bolt. */
 function applyOverrides(target: Target, args: GlobalArgs): Target {
   const config = structuredClone(target.config);
+  applyBoltFlags(config, args);
   if (args['run-as']) {
     config.ssh['run-as'] = args['run-as'];
     config.local['run-as'] = args['run-as'];
@@ -95,10 +97,10 @@ export function rerunTargets(args: GlobalArgs): string[] {
   }
 }
 
-/** --params: a JSON object, inline or as @file. */
+/** --params: a JSON object, inline, as @file, or `-` for standard input (Bolt's `--params -`). */
 export function paramsFromFlag(flag: string | undefined): Record<string, unknown> {
   if (!flag) return {};
-  const text = flag.startsWith('@') ? readFileSync(flag.slice(1), 'utf8') : flag;
+  const text = flag === '-' ? readFileSync(0, 'utf8') : flag.startsWith('@') ? readFileSync(flag.slice(1), 'utf8') : flag;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -13,6 +13,7 @@ export function inventoryCommand(y: Argv, spec: CommandSpec) {
     spec.command,
     spec.describe,
     (cmd) => withRunOptions(cmd)
+      .option('detail', { type: 'boolean', describe: 'Bolt flag: regen always shows the detail (merged config, secrets redacted)' })
       .example('$0 inventory show -t agents', 'Every agent, with the config regen would use')
       .example('$0 inventory show -t \'web*,master\' --format json', 'Globs and lists, as JSON'),
     async (argv) => {

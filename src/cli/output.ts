@@ -9,6 +9,8 @@ export interface RunSummary {
   items: TargetResult[];
   target_count: number;
   elapsed_ms: number;
+  /** Bolt's field: whole seconds, truncated as Bolt's Integer(elapsed) does. */
+  elapsed_time?: number;
   log_dir?: string;
 }
 
@@ -19,6 +21,11 @@ let warnings: string[] | undefined;
 export function noteWarnings(list: readonly string[], format: Format): void {
   warnings = [...(warnings ?? []), ...list];
   if (format === 'human') for (const w of list) process.stderr.write(`Warning: ${w}\n`);
+}
+
+/** The run summary with Bolt's `elapsed_time` beside regen's `elapsed_ms`. */
+export function withElapsedTime(summary: RunSummary): RunSummary {
+  return { ...summary, elapsed_time: Math.floor(summary.elapsed_ms / 1000) };
 }
 
 export function printJson(document: unknown): void {

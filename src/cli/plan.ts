@@ -92,7 +92,7 @@ async function executePlan(plan: Plan, params: Record<string, unknown>, args: Pl
 export function reportPlanRun(run: PlanRun, format: Format, base: string, coverage?: CoverageReport | { error: string }): number {
   const { result, logDir, elapsedMs } = run;
   storeLedger(result, logDir); // a run that recorded the old CA's ledger keeps it in its log directory
-  if (format === 'json') printJson({ ...result, ...(coverage ? { coverage } : {}), log_dir: logDir, elapsed_ms: elapsedMs });
+  if (format === 'json') printJson({ ...result, ...(coverage ? { coverage } : {}), log_dir: logDir, elapsed_ms: elapsedMs, elapsed_time: Math.floor(elapsedMs / 1000) });
   else {
     const after = coverage && coverageAfterLines(coverage, base);
     printPlanResult(result, { base, verification: run.plan.verification, table: summaryLines(result, run.plan), after }, logDir, elapsedMs);

@@ -3,19 +3,22 @@ import type { Argv } from 'yargs';
 import type { CommandSpec } from './commands.js';
 import { recordRun } from '../runner/rerun.js';
 import { runTask } from '../runner/run-task.js';
-import { findTask, loadTasks } from '../tasks/load.js';
+import { findTask, implementationsOf } from '../tasks/load.js';
+import { loadTaskLibrary } from '../tasks/modulepath.js';
 import { checkParameters, parseKeyValues, type Params } from '../tasks/parameters.js';
 import { checkPathParameters } from '../tasks/paths.js';
 import type { Task } from '../tasks/types.js';
 import { DEFAULT_PROFILE, profileNameOf, profileTaskParameters } from '../profiles/index.js';
 import { createRunContext, paramsFromFlag, rerunFile, selectTargets, withRunOptions, type GlobalArgs } from './context.js';
 import { EXIT_OK, EXIT_TARGET_FAILED, UsageError } from './errors.js';
-import { printHumanResults, printJson } from './output.js';
+import { printHumanResults, printJson, withElapsedTime } from './output.js';
 
 interface TaskArgs extends GlobalArgs {
   name?: string;
   words: string[];
   params?: string;
+  modulepath?: string;
+  project?: string;
 }
 
 export function taskCommand(y: Argv, spec: CommandSpec) {
@@ -25,7 +28,9 @@ export function taskCommand(y: Argv, spec: CommandSpec) {
     (cmd) => withRunOptions(cmd)
       .positional('name', { type: 'string', describe: 'A task name, or list / show / run' })
       .positional('words', { type: 'string', array: true, default: [], describe: 'key=value parameters' })
-      .option('params', { type: 'string', describe: 'Parameters as a JSON object, or @file holding one' })
+      .option('params', { type: 'string', describe: 'Parameters as a JSON object, @file holding one, or - to read it from stdin' })
+      .option('project', { type: 'string', describe: 'Bolt project directory whose modules/ and .modules/ hold more tasks (default: the working directory)' })
+      .option('modulepath', { type: 'string', describe: 'Module directories, colon-separated, searched instead of the project\'s modules/' })
       .example('$0 task list', 'List the tasks of the bundle')
       .example('$0 task show cert_list', 'Show what a task does and its parameters')
       .example('$0 task service -t agents name=pe-puppet action=status', 'Query a service on every agent')
@@ -37,7 +42,9 @@ export function taskCommand(y: Argv, spec: CommandSpec) {
 }
 
 async function runTaskCommand(args: TaskArgs): Promise<number> {
-  const tasks = loadTasks();
+  const library = loadTaskLibrary({ project: args.project, modulepath: args.modulepath });
+  for (const w of library.warnings) process.stderr.write(`Warning: ${w}\n`);
+  const tasks = library.tasks;
   const [first, ...rest] = [args.name ?? '', ...args.words];
   if (first === 'list') return listTasks(tasks, args);
   if (first === 'show') return showTask(findTask(tasks, rest[0] ?? missing('regen task show NAME')), args);
@@ -61,7 +68,7 @@ async function runTaskCommand(args: TaskArgs): Promise<number> {
   try {
     const items = await runTask(task, targets, (t) => perTarget.get(t.name)!, ctx, { concurrency: args.concurrency });
     recordRun(rerunFile(args), `task ${task.name}`, items);
-    const summary = { items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir };
+    const summary = withElapsedTime({ items, target_count: targets.length, elapsed_ms: Date.now() - started, log_dir: ctx.log.dir });
     if (args.format === 'json') printJson(summary);
     else printHumanResults(summary);
     return items.some((i) => i.status === 'failure') ? EXIT_TARGET_FAILED : EXIT_OK;
@@ -106,7 +113,7 @@ function showTask(task: Task, args: TaskArgs): number {
     const dflt = spec.default === undefined ? fromProfile : `  (default: ${JSON.stringify(spec.default)})`;
     out.push(`  ${name}  ${spec.type ?? 'Any'}${dflt}${spec.sensitive ? '  [sensitive]' : ''}`, `      ${spec.description ?? ''}`);
   }
-  const impls = (meta.implementations ?? []).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);
+  const impls = implementationsOf(task).map((i) => `${i.name} (${(i.requirements ?? []).join(', ') || 'any'})`);
   out.push('', `Implementations: ${impls.join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT_OK;

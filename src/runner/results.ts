@@ -14,7 +14,7 @@ export interface TargetResult {
 /** Turns what a task printed into its result, following Bolt's rules for JSON and non-JSON output. */
 export function taskResult(target: string, task: string, exec: ExecResult): TargetResult {
   const parsed = parseObject(exec.stdout);
-  const value: TargetResult['value'] = parsed ?? (exec.stdout.trim() === '' ? {} : { _output: exec.stdout });
+  const value: TargetResult['value'] = parsed ?? { _output: exec.stdout.trim() === '' ? '' : exec.stdout };
   if (exec.timedOut) {
     value._error = {
       kind: 'regen/timeout',
@@ -23,7 +23,7 @@ export function taskResult(target: string, task: string, exec: ExecResult): Targ
     };
   } else if (exec.exitCode !== 0 && !value._error) {
     value._error = {
-      kind: 'regen/task-failed',
+      kind: 'puppetlabs.tasks/task-error',
       msg: `task '${task}' exited ${exec.exitCode ?? 'without a code'} on ${target}${exec.stderr.trim() ? `: ${tail(exec.stderr)}` : ''}`,
       details: { exit_code: exec.exitCode },
     };

@@ -48,22 +48,26 @@ function posixWrapper(impl: ResolvedImplementation, params: Params, options: Inv
   const timeout = options.timeoutSeconds
     ? `if command -v timeout >/dev/null 2>&1; then set -- timeout -k 5 ${Math.ceil(options.timeoutSeconds)}; else set --; fi\n`
     : 'set --\n';
+  const template = `regen.${options.tag ? `${options.tag}.` : ''}XXXXXXXX`;
   const lines = [
     'set -u',
     'umask 077',
-    `regen_dir=$(mktemp -d "${options.tmpdir ? shellQuote(options.tmpdir) : '${TMPDIR:-/tmp}'}/regen.${options.tag ? `${options.tag}.` : ''}XXXXXXXX") || {`,
+    `regen_dir=$(mktemp -d ${options.tmpdir ? shellQuote(`${options.tmpdir}/${template}`) : `"\${TMPDIR:-/tmp}/${template}"`}) || {`,
     `  echo '{"_error":{"kind":"regen/tmpdir","msg":"cannot create a private temporary directory on the target; set tmpdir in the inventory"}}'`,
     '  exit 125',
     '}',
     `trap 'rm -rf "$regen_dir"' EXIT`,
+    `case $regen_dir in *[\\\\\\"]*) echo '{"_error":{"kind":"regen/tmpdir","msg":"the temporary directory path holds a quote or backslash; set a plain tmpdir in the inventory"}}'; exit 125;; esac`,
     `trap 'exit 143' HUP INT TERM`,
     ...[impl.script, ...impl.files].flatMap((f) => writeFile(f, delimiter)),
     `chmod 700 ${scriptPath}`,
     ...(viaEnv ? Object.entries(environmentFor(all)).map(([k, v]) => `export ${k}=${shellQuote(v)}`) : []),
     `export PT__installdir="$regen_dir"`,
     timeout.trimEnd(),
+    // Bolt's `_installdir` is only known on the target: the quoted here-document carries the JSON up to its
+    // last brace, and printf closes it with the directory (mktemp's name holds no character JSON must escape).
     viaStdin
-      ? `"$@" ${scriptPath} <<'${delimiter}'\n${json}\n${delimiter}`
+      ? `{ cat <<'${delimiter}'\n${json.slice(0, -1)}\n${delimiter}\nprintf ',"_installdir":"%s"}\\n' "$regen_dir"; } | "$@" ${scriptPath}`
       : `"$@" ${scriptPath} </dev/null`,
     'exit $?',
     '',

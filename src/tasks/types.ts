@@ -47,6 +47,10 @@ export interface Task {
   metadata: TaskMetadata;
   /** Absolute path of NAME.json. */
   metadataPath: string;
+  /** Bolt module the task comes from (default "regen"); `name` is then "MODULE::TASK", or "MODULE" for init. */
+  module?: string;
+  /** Where each module of the modulepath lives (module name -> its directory holding tasks/ and files/). */
+  moduleRoots?: Map<string, string>;
 }
 
 /** The implementation chosen for one target, with everything that must travel with it. */
