@@ -122,9 +122,9 @@ json_array_decode() {
     }'
 }
 
-# json_objects_decode TEXT: a JSON array of objects whose values are strings, arrays of strings or null,
-# one line per object ("N", counting from 1) then one line per value: "N<TAB>KEY<TAB>VALUE" (an array
-# gives one line per element, null none). Keys and values holding control characters are refused.
+# json_objects_decode TEXT: a JSON array of objects whose values are strings, booleans, arrays of strings or
+# null, one line per object ("N", counting from 1) then one line per value: "N<TAB>KEY<TAB>VALUE" (a boolean
+# gives true or false, an array one line per element, null none). Keys and values holding control characters are refused.
 json_objects_decode() {
   printf '%s' "$1" | awk "$AWK_JSON_READ"'
     function str(what) { return jread(what " in element " obj) }
@@ -154,7 +154,9 @@ json_objects_decode() {
               if (c != ",") bad("expected , or ] in \"" key "\" of element " obj)
             }
           } else if (substr(src, i, 4) == "null") i += 4
-          else bad("\"" key "\" in element " obj " must be a string or an array of strings")
+          else if (substr(src, i, 4) == "true") { emit(key, "true"); i += 4 }
+          else if (substr(src, i, 5) == "false") { emit(key, "false"); i += 5 }
+          else bad("\"" key "\" in element " obj " must be a string, a boolean or an array of strings")
           ws(); c = substr(src, i, 1); i++
           if (c == "}") break
           if (c != ",") bad("expected , or } in element " obj)

@@ -17,7 +17,8 @@ field() {
   printf '%s\n' "$head" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}[,}].*/\1/p" | head -n 1
 }
 action=$(field action) dir=$(field dir) run=$(field run) session=$(field session)
-case $input in *'"_noop":true}'*) NOOP=true ;; esac
+# A quote before _noop cannot be escaped inside a JSON string, so this is the key itself.
+case $input in *'"_noop":true'*) NOOP=true ;; esac
 check_path dir dir "$dir"
 journal=$dir/current-run.json lock=$dir/regen.lock
 

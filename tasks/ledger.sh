@@ -9,8 +9,8 @@ lib=${PT__installdir:-}/regen/files
 for file in task json params guard puppet pki; do . "$lib/$file.sh"; done
 
 input=$(cat)
-case $input in *',"_noop":true}') NOOP=true input=${input%',"_noop":true}'}'}' ;; esac
 rec=$(json_objects_decode "[$input]" 2>&1) || fail bad-param "the task's input is not a JSON object of strings: $rec"
+[ "$(object_field "$rec" 1 _noop)" = true ] && NOOP=true
 for key in ca_cli ca_bin cadir backup certname; do eval "PT_$key=\$(object_field \"\$rec\" 1 $key)"; done
 internal=$(object_field "$rec" 1 internal_certs)
 param_ca

@@ -128,8 +128,8 @@ const refusedBeforeConnecting: Row[] = [
     return { args: ['plan', file, '-i', inventory, 'archive=/var/x.tar.gz'], says: [`${file}:${line}`, 'invalid YAML'] };
   } },
   { name: 'plan: unknown key in a step', make: () => {
-    const { file, line } = restorePlanWith('unknown-key', '    description: Restore contents', '    descripton: Restore contents', 'descripton');
-    return { args: ['plan', file, '-i', inventory, 'archive=/var/x.tar.gz'], says: [`${file}:${line}`, 'descripton'] };
+    const { file, line } = restorePlanWith('unknown-key', '    summary: {label: restored from', '    sumary: {label: restored from', 'sumary');
+    return { args: ['plan', file, '-i', inventory, 'archive=/var/x.tar.gz'], says: [`${file}:${line}`, 'sumary'] };
   } },
   { name: 'plan: a literal path with ..', make: () => {
     const { file, line } = restorePlanWith('literal-dots', 'archive: "${archive}"', 'archive: "/var/opt/../x.tar.gz"', '/var/opt/../x.tar.gz');

@@ -158,14 +158,13 @@ describe('regen plan agents with a Windows agent whose pe-mcollective stop hangs
   it('--rerun failure force_kill=true (the error\'s advice) re-enrolls exactly that agent', async () => {
     const linuxLogs = site.sim.agents.map((a) => site.sim.events(a));
     const win1Calls = win1.sim.agent.calls.length;
-    const win1Requests = win1.sim.server.log.length;
     const rerun = await cli(['plan', 'agents', '--yes', '--rerun', 'failure', 'force_kill=true', 'service_timeout=2']);
     expect(rerun.code, said(rerun)).toBe(0);
     expect(rerun.json.failed_targets).toEqual([]);
     expect(batch(rerun).map((t) => [t.target, t.status])).toEqual([[win2.name, 'success']]);
     expect(site.sim.agents.map((a) => site.sim.events(a))).toEqual(linuxLogs);
-    expect(win1.sim.agent.calls.length).toBe(win1Calls);
-    expect(win1.sim.server.log.length).toBe(win1Requests);
+    // The end-of-run coverage report only reads the agent that was already done: its facts and its chain.
+    expect(win1.sim.agent.calls.slice(win1Calls).map((c) => c.task)).toEqual(['facts', 'cert_info']);
 
     // One service call stops the profile's agent_stop list in order: pe-puppet, then the hung pe-mcollective.
     const stop = win2.sim.agent.calls.filter((c) => c.task === 'service' && c.params.action === 'stop').at(-1)!;
