@@ -38,6 +38,8 @@ export class Inventory {
     private readonly options: LoadOptions = {},
     /** Set when the file does not exist (see LoadOptions.targetSpec): why names cannot resolve. */
     private readonly missing?: string,
+    /** For a quickly read inventory (no positions): the same model read in full, so errors get their lines. */
+    private readonly fullRead?: () => Model,
   ) {
     this.warnings = model.warnings;
     this.ctx = { env: options.env ?? process.env, prompt: options.prompt ?? ttyPrompt, cache: new Map() };
@@ -63,28 +65,45 @@ export class Inventory {
    */
   resolve(spec: string | string[]): Target[] {
     const issues = new Issues();
-    const words = specWords(spec, this.options.cwd ?? process.cwd(), issues);
-    const selected = expandSpec(words, this.model, issues, this.missing);
-    issues.throwIfAny();
-    const targets = selected.map(({ name, adhoc }) => {
-      const known = this.model.targets.get(name);
-      return buildTarget(this.model, name, adhoc ?? known!.uri, this.ctx, issues, !adhoc && known?.nameOnly === true);
-    });
+    const targets = this.select(this.model, spec, issues);
+    if (issues.list.length > 0 && this.fullRead) {
+      // The same again on the full read, for the lines (a prompt already answered is not asked twice).
+      const located = new Issues();
+      this.select(this.fullRead(), spec, located);
+      located.throwIfAny();
+    }
     issues.throwIfAny();
     return targets;
   }
+
+  private select(model: Model, spec: string | string[], issues: Issues): Target[] {
+    const words = specWords(spec, this.options.cwd ?? process.cwd(), issues);
+    const selected = expandSpec(words, model, issues, this.missing);
+    if (issues.list.length > 0) return [];
+    return selected.map(({ name, adhoc }) => {
+      const known = model.targets.get(name);
+      return buildTarget(model, name, adhoc ?? known!.uri, this.ctx, issues, !adhoc && known?.nameOnly === true);
+    });
+  }
 }
 
-function modelFrom(source: string, file: string, options: LoadOptions): Model & { warnings: Issue[] } {
-  const { root, reader } = parseInventory(file, source, { dir: dirname(resolvePath(file)), env: options.env });
+type ReadModel = Model & { warnings: Issue[]; positioned: boolean };
+
+/** A quick read first (fastyaml.ts); anything to report, and it is read again in full for file:line:col. */
+function modelFrom(source: string, file: string, options: LoadOptions, quick = true): ReadModel {
+  const { root, reader } = parseInventory(file, source, { dir: dirname(resolvePath(file)), env: options.env, quick });
   const model = buildModel(root, reader.issues);
+  if (!reader.final) return modelFrom(source, file, options, false);
   reader.issues.throwIfAny();
-  return { ...model, warnings: reader.warnings.list };
+  return { ...model, warnings: reader.warnings.list, positioned: reader.positioned };
 }
 
 /** Reads and checks an inventory given as text (`file` names it in error messages). */
 export function inventoryFromYaml(source: string, file: string, options: LoadOptions = {}): Inventory {
-  return new Inventory(file, modelFrom(source, file, options), options);
+  const model = modelFrom(source, file, options);
+  let full: Model | undefined;
+  const fullRead = model.positioned ? undefined : () => (full ??= modelFrom(source, file, options, false));
+  return new Inventory(file, model, options, undefined, fullRead);
 }
 
 /** Loads and checks an inventory file; throws InventoryError with every problem found. */

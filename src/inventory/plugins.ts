@@ -78,6 +78,11 @@ export class PluginRef {
     readonly path: string,
   ) {}
 
+  /** One per place in the inventory, however often the inventory is read. */
+  get key(): string {
+    return `${this.loc.file}\n${this.path}`;
+  }
+
   /** Where the value comes from, for messages and listings (never the value itself). */
   describe(): string {
     return 'var' in this.params ? `env_var ${this.params.var}` : `prompt '${this.params.message}'`;
@@ -88,13 +93,13 @@ export interface PluginContext {
   env: NodeJS.ProcessEnv;
   prompt: PromptFn;
   /** One answer per reference: a prompt in a group's config is asked once for all its targets. */
-  cache: Map<PluginRef, string | undefined>;
+  cache: Map<string, string | undefined>;
 }
 
 export type Resolved = { ok: true; value: string | undefined } | { ok: false; message: string };
 
 export function resolvePlugin(ref: PluginRef, ctx: PluginContext): Resolved {
-  if (ctx.cache.has(ref)) return { ok: true, value: ctx.cache.get(ref) };
+  if (ctx.cache.has(ref.key)) return { ok: true, value: ctx.cache.get(ref.key) };
   let value: string | undefined;
   if ('var' in ref.params) {
     const p = ref.params;
@@ -112,7 +117,7 @@ export function resolvePlugin(ref: PluginRef, ctx: PluginContext): Resolved {
       return { ok: false, message: e instanceof Error ? e.message : String(e) };
     }
   }
-  ctx.cache.set(ref, value);
+  ctx.cache.set(ref.key, value);
   return { ok: true, value };
 }
 

@@ -4,6 +4,7 @@
 import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { BOLT_PLUGIN_HINT, includeFile, PluginRef, pluginHere, readPluginParams } from './plugins.js';
 import { IGNORED } from './bolt-schema.js';
+import { keyReadsDifferently, quickDocument } from './fastyaml.js';
 import { didYouMean, Issues, show, type Loc } from './errors.js';
 
 interface Source {
@@ -19,6 +20,8 @@ export interface ReaderOptions {
   dir?: string;
   /** Where `_plugin: env_var` in a target's uri or name reads, at load time. */
   env?: NodeJS.ProcessEnv;
+  /** Read the inventory itself with the quick parser (fastyaml.ts) when it can; see `Reader.positioned`. */
+  quick?: boolean;
 }
 
 export interface Entry {
@@ -38,14 +41,25 @@ export class Reader {
   private readonly sources = new WeakMap<Node, Source>();
   /** Each yaml plugin reference, replaced by the contents of its file (null when unreadable). */
   private readonly included = new Map<Node, Node | null>();
+  /** False when the inventory was read quickly: its own nodes carry no line or column. */
+  readonly positioned: boolean;
+  /** The quick read met a key the full read takes differently (see fastyaml.ts). */
+  private quickReadDiffers = false;
 
   constructor(
     readonly file: string,
     source: string,
     readonly options: ReaderOptions = {},
   ) {
-    this.main = this.parse(file, source, 0);
+    const quick = options.quick ? quickDocument(source) : undefined;
+    this.main = quick ? { file, doc: quick, lc: new LineCounter(), depth: 0 } : this.parse(file, source, 0);
     this.doc = this.main.doc;
+    this.positioned = !quick;
+  }
+
+  /** Whether what was read stands as it is: a quick read with anything to report must be read again in full. */
+  get final(): boolean {
+    return this.positioned || (this.issues.list.length === 0 && this.warnings.list.length === 0 && !this.quickReadDiffers);
   }
 
   /** Bolt's YAML parser keeps the last of duplicate keys: so does regen, with a warning (see entries). */
@@ -156,6 +170,7 @@ export class Reader {
         continue;
       }
       const key = String(keyNode.value);
+      if (!this.positioned && keyReadsDifferently(key)) this.quickReadDiffers = true;
       const earlier = out.get(key);
       if (earlier) {
         this.warn(keyNode, join(path, key), `duplicate key: this one is used and the one at line ${this.loc(earlier.keyNode).line} is ignored, as Bolt does`);
