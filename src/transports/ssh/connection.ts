@@ -69,6 +69,7 @@ export class SshConnection implements Connection {
     let release: () => void;
     let stream: ClientChannel;
     let refusals = 0;
+    let lateRefusals = 0;
     let exit: Exit = { code: null, signal: null };
     for (;;) {
       release = await this.limiter.acquire(control, signal);
@@ -94,6 +95,11 @@ export class SshConnection implements Connection {
         // real bound (the channels it did open) and wait for a free one.
         if (othersInUse > 0 && ++refusals < 1000) {
           this.limiter.lowerTo(this.established);
+          continue;
+        }
+        // Refused just after the others closed: sshd frees a session a moment after its channel closes.
+        if (this.established > 0 && ++refusals < 1000 && ++lateRefusals <= 20) {
+          await new Promise((r) => setTimeout(r, 25));
           continue;
         }
         throw new TransportError('protocol', this.targetName,
