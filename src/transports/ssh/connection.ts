@@ -6,6 +6,7 @@ import { runPosix, type Launcher, type RawProcess } from '../posix/session.js';
 import { TransportError, type Connection, type ExecOptions, type ExecResult } from '../types.js';
 import { ChannelLimiter } from './channels.js';
 import type { SshSettings } from './config.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 type Exit = { code: number | null; signal: string | null };
 
@@ -98,8 +99,8 @@ export class SshConnection implements Connection {
           continue;
         }
         // Refused just after the others closed: sshd frees a session a moment after its channel closes.
-        if (this.established > 0 && ++refusals < 1000 && ++lateRefusals <= 20) {
-          await new Promise((r) => setTimeout(r, 25));
+        if (this.established > 0 && ++lateRefusals <= 20) {
+          await delay(25);
           continue;
         }
         throw new TransportError('protocol', this.targetName,
