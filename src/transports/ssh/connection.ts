@@ -98,8 +98,8 @@ export class SshConnection implements Connection {
           this.limiter.lowerTo(this.established);
           continue;
         }
-        // Refused just after the others closed: sshd frees a session a moment after its channel closes.
-        if (this.established > 0 && ++lateRefusals <= 20) {
+        // Refused with no other channel of ours open: sshd may still be freeing a session that just closed.
+        if (++lateRefusals <= 40) {
           await delay(25);
           continue;
         }
